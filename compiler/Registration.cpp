@@ -1,6 +1,7 @@
 #include "compiler/Registration.h"
 
 #include "dialects/Tessel/TesselDialect.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,6 +18,7 @@ void registerCompilerDialects(mlir::DialectRegistry &registry) {
 }
 
 void registerCompilerPasses() {
+  registerTesselPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
 }

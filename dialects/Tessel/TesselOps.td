@@ -259,7 +259,7 @@ def Tessel_MlpOp : Tessel_Op<"mlp", [Pure]> {
                        Tessel_ActivationAttr:$activation);
   let results = (outs Tessel_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` `gate` $gate (`,` `up` $up^)? `,` `down` $down attr-dict `:`
+    $input `,` `gate` $gate `,` (`up` $up^ `,`)? `down` $down attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

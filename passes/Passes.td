@@ -1,0 +1,44 @@
+#ifndef TESSEL_PASSES_TD
+#define TESSEL_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SoftmaxAsReduction : Pass<"tessel-softmax-as-reduction", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite tessel.attention as a fold of softmax states over KV tiles";
+  let description = [{
+    Replaces every `tessel.attention` with an `scf.for` over KV tiles of `tile`
+    tokens (up to the cache's Nmax) that folds `tessel.attention_partial` states
+    into a running state with `tessel.softmax_merge`, starting from
+    `tessel.softmax_identity`, followed by `tessel.softmax_finalize`. The default
+    softmax scale `1/sqrt(Dqk)` is made explicit. Tiles past a sequence's length
+    are empty ranges and contribute the identity.
+  }];
+  let options = [
+    Option<"tile", "tile", "int64_t", /*default=*/"-1",
+           "KV tokens per tile; -1 lets the stream-K cost model choose">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def StreamK : Pass<"tessel-stream-k", "::mlir::func::FuncOp"> {
+  let summary = "Schedule softmax-state folds stream-K style over persistent workers";
+  let description = [{
+    Matches the fold produced by `tessel-softmax-as-reduction` (identity init,
+    partial + merge per tile, finalize) and replaces it by an explicit stream-K
+    schedule: `tessel.tile_space` (prefix sum of the real tiles),
+    `tessel.launch_workers` and `tessel.stream_k_attention`. Because the merge is
+    associative the tiles may be regrouped and re-tiled freely.
+  }];
+  let options = [
+    Option<"tile", "tile", "int64_t", /*default=*/"-1",
+           "KV tokens per tile; -1 keeps the fold's tile">,
+    Option<"workers", "workers", "int64_t", /*default=*/"0",
+           "persistent workers; 0 = SMs x resident CTAs per SM, decided at load">,
+    Option<"fixup", "fixup", "std::string", /*default=*/"\"auto\"",
+           "fix-up strategy: in-kernel, separate, or auto (the cost model's choice)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+#endif // TESSEL_PASSES_TD

@@ -1,0 +1,75 @@
+// The stream-K cost model: predicts the time of one decode-attention step under a
+// schedule, and picks the tile size and fix-up strategy for a kernel shape.
+//
+// The lengths are runtime data and the worker count is fixed when the kernel is loaded
+// (the grid of a CUDA graph cannot change per step), so only the tile and the fix-up are
+// chosen at compile time. The tile is chosen to be robust: the one whose worst predicted
+// slowdown over the bandwidth floor, across a set of representative batch/length
+// classes, is smallest. Constants are per device and are calibrated from tessel-bench
+// measurements (docs/cost-model.md records the data behind them).
+#ifndef TESSEL_RUNTIME_SCHEDULE_COSTMODEL_H
+#define TESSEL_RUNTIME_SCHEDULE_COSTMODEL_H
+
+#include "runtime/schedule/StreamKSchedule.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tessel::schedule {
+
+/// The compile-time part of an attention problem.
+struct KernelShape {
+  int64_t qHeads = 0;
+  int64_t kvHeads = 0;
+  int64_t qkDim = 0;
+  int64_t vDim = 0;
+  int64_t elementBytes = 2;
+  /// KV bytes of one token of one KV head.
+  int64_t tokenBytes() const { return (qkDim + vDim) * elementBytes; }
+  int64_t group() const { return qHeads / kvHeads; }
+};
+
+/// Device constants in microseconds and bytes per microsecond.
+struct DeviceModel {
+  int64_t sms = 132;
+  int64_t ctasPerSm = 2;
+  double bandwidth = 3.14e6;        // bytes/us achievable from HBM (H100: 3.14 TB/s)
+  double workerBandwidth = 40.0e3;  // bytes/us one worker streams alone
+  double launchUs = 1.0;            // one kernel launch inside a CUDA graph
+  double segmentUs = 0.6;           // per segment: load q, prologue, epilogue
+  double tileUs = 0.02;             // per tile: loop and softmax bookkeeping
+  double fixupUs = 1.0;             // a split head: partial round trip through L2 + flag
+  int64_t capacity() const { return sms * ctasPerSm; }
+  static DeviceModel h100();
+};
+
+/// Predicted microseconds for one step with `workers` workers (clamped to T).
+double predictMicros(const TileSpace &space, const KernelShape &shape,
+                     const DeviceModel &device, int64_t workers, Fixup fixup);
+
+/// Microseconds needed to move the KV bytes at the device bandwidth: the floor.
+double floorMicros(const TileSpace &space, const KernelShape &shape,
+                   const DeviceModel &device);
+
+/// A batch/length class the tile choice must serve.
+struct ShapeClass {
+  std::vector<int64_t> lens;
+};
+/// The representative classes: B in {1, 4, 16, 64}, uniform and skewed lengths from
+/// 1k to 128k tokens (the shapes of ../shared/bench/ANCHORS.md and skewed batches).
+std::vector<ShapeClass> representativeClasses();
+
+struct Choice {
+  int64_t tile;
+  Fixup fixup;
+  double worstSlowdown; // max over classes of predicted / floor
+};
+
+/// Tile candidates are 16..512 (powers of two); in_kernel is preferred because one
+/// launch with no partial round trip is never slower under this model.
+Choice chooseConfig(const KernelShape &shape, const DeviceModel &device,
+                    const std::vector<ShapeClass> &classes = representativeClasses());
+
+} // namespace tessel::schedule
+
+#endif

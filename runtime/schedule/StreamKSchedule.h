@@ -1,0 +1,127 @@
+// The stream-K partition of decode attention, in one place.
+//
+// Every user of the schedule — the compiler (IR and manifest), the runtime (workspace
+// sizing), the CPU executor and the tests, and the GPU kernels (which evaluate the same
+// formulas on the device) — computes it from these functions, so the partition cannot
+// drift between them. MLIR-free and allocation-light on purpose.
+//
+// Terms:
+//   tile        `tile` consecutive KV tokens of one (sequence b, KV head g).
+//   T           sum_b Hkv * ceil(L_b / tile): all real tiles, ordered (b, g, tile index),
+//               tile index fastest.
+//   worker      a persistent CTA; W workers split [0, T) into contiguous ranges whose
+//               lengths differ by at most one (LeanAttention's even split).
+//   segment     the part of one worker's range that falls in one (b, g) "head".
+//   host        the segment holding the head's first tile; it produces the output.
+//   finishing   the segment holding the head's last tile.
+#ifndef TESSEL_RUNTIME_SCHEDULE_STREAMKSCHEDULE_H
+#define TESSEL_RUNTIME_SCHEDULE_STREAMKSCHEDULE_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tessel::schedule {
+
+/// ceil(len / tile); 0 for an empty sequence.
+inline int64_t tilesPerHead(int64_t len, int64_t tile) { return (len + tile - 1) / tile; }
+
+/// The tile iteration space of one batch: exclusive prefix sums of the tile counts.
+struct TileSpace {
+  int64_t tile = 0;
+  int64_t kvHeads = 0;
+  std::vector<int64_t> lens;    // L_b, as given (validated >= 0)
+  std::vector<int64_t> offsets; // B + 1 entries; offsets[b] = first tile of sequence b
+
+  int64_t batch() const { return static_cast<int64_t>(lens.size()); }
+  int64_t total() const { return offsets.back(); }
+  int64_t headTiles(int64_t b) const { return tilesPerHead(lens[b], tile); }
+  /// First global tile of head (b, g).
+  int64_t headBegin(int64_t b, int64_t g) const { return offsets[b] + g * headTiles(b); }
+};
+
+/// Builds the tile space; throws std::invalid_argument on tile <= 0, kvHeads <= 0 or a
+/// negative length.
+TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t kvHeads);
+
+/// Number of workers actually used: requested clamped to [1, max(T, 1)].
+int64_t effectiveWorkers(int64_t total, int64_t requested);
+
+/// First tile of worker w under the even split of `total` tiles over `workers`
+/// (LeanAttention: the first `high` workers take ceil(T/W) tiles, the rest one less).
+/// workerBegin(total, workers, workers) == total.
+inline int64_t workerBegin(int64_t total, int64_t workers, int64_t w) {
+  int64_t maxTiles = (total + workers - 1) / workers;
+  if (maxTiles == 0)
+    return 0;
+  int64_t high = total - (maxTiles - 1) * workers; // workers with maxTiles tiles
+  return w < high ? maxTiles * w : (maxTiles - 1) * w + high;
+}
+
+/// The worker whose range holds tile t (inverse of workerBegin).
+inline int64_t workerOfTile(int64_t total, int64_t workers, int64_t t) {
+  int64_t maxTiles = (total + workers - 1) / workers;
+  int64_t high = total - (maxTiles - 1) * workers;
+  if (t < maxTiles * high)
+    return t / maxTiles;
+  return high + (t - maxTiles * high) / (maxTiles - 1);
+}
+
+/// Position of a global tile.
+struct TileCoord {
+  int64_t batch;
+  int64_t kvHead;
+  int64_t tile; // index within its head
+};
+TileCoord locateTile(const TileSpace &space, int64_t t);
+
+/// One worker's work on one head.
+struct Segment {
+  int64_t worker;
+  int64_t batch;
+  int64_t kvHead;
+  int64_t firstTile; // within the head
+  int64_t endTile;   // exclusive, within the head
+  bool host;         // holds the head's first tile: this worker writes the output
+  bool finishing;    // holds the head's last tile
+  /// Token range [tokenBegin, tokenEnd) of this segment.
+  int64_t tokenBegin(int64_t tile) const { return firstTile * tile; }
+};
+
+/// The segments of worker w, in the order the worker executes them (ascending tiles).
+std::vector<Segment> workerSegments(const TileSpace &space, int64_t workers, int64_t w);
+
+/// Workers contributing to head (b, g): [first, last]. Empty heads (L_b = 0) have no
+/// contributors (first = -1, last = -2) and their output is zero.
+struct Contributors {
+  int64_t first;
+  int64_t last;
+  int64_t count() const { return last - first + 1; }
+};
+Contributors headContributors(const TileSpace &space, int64_t workers, int64_t b,
+                              int64_t g);
+
+enum class Fixup { InKernel, Separate };
+
+/// Workspace slots for partial softmax states. A worker's range starts mid-head at most
+/// once (its first segment), so `in_kernel` needs one slot per worker: slot w holds
+/// worker w's non-host partial. `separate` also stores host partials that are not
+/// finishing (a worker's last segment): slot W + w.
+int64_t partialSlots(Fixup fixup, int64_t workers);
+inline int64_t nonHostSlot(int64_t w) { return w; }
+inline int64_t hostSlot(int64_t workers, int64_t w) { return workers + w; }
+
+/// Bytes of workspace for partial states and flags: each slot holds m and l for the
+/// `group` query heads of one KV head and o [group, Dv], all f32; plus one u32 flag per
+/// worker (in_kernel), 16-byte aligned.
+int64_t workspaceBytes(Fixup fixup, int64_t workers, int64_t group, int64_t vDim);
+
+/// Checks the partition invariants (every tile covered exactly once, shares differ by at
+/// most one, contributors consistent, only forward waits). Returns an empty string when
+/// they hold, else a description of the first violation. Used by tests and by
+/// debugging builds of the runtime.
+std::string checkInvariants(const TileSpace &space, int64_t workers);
+
+} // namespace tessel::schedule
+
+#endif

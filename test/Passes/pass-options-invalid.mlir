@@ -1,0 +1,21 @@
+// Invalid pass options are diagnosed with the pass name, the value and exit code 1.
+// RUN: not tessel-opt %s --tessel-stream-k=tile=0 2>&1 | FileCheck %s --check-prefix=TILE0
+// RUN: not tessel-opt %s --tessel-stream-k=tile=-7 2>&1 | FileCheck %s --check-prefix=TILENEG
+// RUN: not tessel-opt %s --tessel-stream-k=workers=-1 2>&1 | FileCheck %s --check-prefix=WORKERS
+// RUN: not tessel-opt %s --tessel-stream-k=fixup=eager 2>&1 | FileCheck %s --check-prefix=FIXUP
+// RUN: not tessel-opt %s --tessel-softmax-as-reduction=tile=0 2>&1 | FileCheck %s --check-prefix=SAR
+// RUN: not tessel-opt %s --tessel-stream-k=tiles=64 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: not tessel-opt %s --tessel-stream-k=tile=abc 2>&1 | FileCheck %s --check-prefix=NOTINT
+
+// TILE0: pass-options-invalid.mlir:{{[0-9]+}}:{{[0-9]+}}: error: tessel-stream-k: tile must be a positive number of tokens (or -1 to keep the fold's tile), got 0
+// TILENEG: error: tessel-stream-k: tile must be a positive number of tokens (or -1 to keep the fold's tile), got -7
+// WORKERS: error: tessel-stream-k: workers must be >= 0 (0 = decided at load), got -1
+// FIXUP: error: tessel-stream-k: unknown fix-up strategy 'eager' (expected in-kernel, separate or auto)
+// SAR: error: tessel-softmax-as-reduction: tile must be a positive number of tokens (or -1 for the cost model's choice), got 0
+// UNKNOWN: no such option tiles
+// NOTINT: for the --tile option: 'abc' value invalid
+
+func.func @f(%q: tensor<1x8x64xf16>, %k: tensor<1x8x16x64xf16>, %v: tensor<1x8x16x64xf16>, %l: tensor<1xi32>) -> tensor<1x8x64xf16> {
+  %o = tessel.attention %q, %k, %v, %l : (tensor<1x8x64xf16>, tensor<1x8x16x64xf16>, tensor<1x8x16x64xf16>, tensor<1xi32>) -> tensor<1x8x64xf16>
+  return %o : tensor<1x8x64xf16>
+}

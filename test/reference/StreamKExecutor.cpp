@@ -1,0 +1,173 @@
+#include "test/reference/StreamKExecutor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace tessel::reference {
+namespace {
+
+using schedule::Fixup;
+using schedule::Segment;
+
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+/// Softmax states of the G query heads of one KV head: m, l [G], o [G, Dv].
+struct State {
+  std::vector<float> m, l, o;
+  State(int64_t group, int64_t vDim)
+      : m(group, kNegInf), l(group, 0.0f), o(group * vDim, 0.0f) {}
+};
+
+/// a <- merge(a, b); a side with m = -inf contributes nothing (no inf - inf).
+void mergeInto(State &a, const State &b, int64_t vDim) {
+  for (size_t h = 0; h < a.m.size(); ++h) {
+    float m = std::max(a.m[h], b.m[h]);
+    if (m == kNegInf)
+      continue; // both empty
+    float fa = a.m[h] == kNegInf ? 0.0f : std::exp2(a.m[h] - m);
+    float fb = b.m[h] == kNegInf ? 0.0f : std::exp2(b.m[h] - m);
+    a.m[h] = m;
+    a.l[h] = a.l[h] * fa + b.l[h] * fb;
+    for (int64_t d = 0; d < vDim; ++d)
+      a.o[h * vDim + d] = a.o[h * vDim + d] * fa + b.o[h * vDim + d] * fb;
+  }
+}
+
+/// State of tokens [begin, end) of head (b, g) for its G query heads.
+State tileState(const AttentionProblem &p, int64_t b, int64_t g, int64_t begin,
+                int64_t end) {
+  int64_t group = p.group();
+  State s(group, p.vDim);
+  float scale = p.scale * kLog2e; // folded once, as the kernels fold it
+  std::vector<float> t(end - begin);
+  for (int64_t j = 0; j < group; ++j) {
+    int64_t h = g * group + j;
+    for (int64_t i = begin; i < end; ++i) {
+      float dot = 0;
+      for (int64_t d = 0; d < p.qkDim; ++d)
+        dot += p.q[p.qIndex(b, h, d)] * p.k[p.kIndex(b, g, i, d)];
+      t[i - begin] = dot * scale;
+      s.m[j] = std::max(s.m[j], t[i - begin]);
+    }
+    for (int64_t i = begin; i < end; ++i) {
+      float e = std::exp2(t[i - begin] - s.m[j]);
+      s.l[j] += e;
+      for (int64_t d = 0; d < p.vDim; ++d)
+        s.o[j * p.vDim + d] += e * p.v[p.vIndex(b, g, i, d)];
+    }
+  }
+  return s;
+}
+
+void writeOutput(const AttentionProblem &p, const State &s, int64_t b, int64_t g,
+                 std::vector<float> &out) {
+  int64_t group = p.group();
+  for (int64_t j = 0; j < group; ++j)
+    for (int64_t d = 0; d < p.vDim; ++d)
+      out[p.oIndex(b, g * group + j, d)] =
+          s.l[j] == 0.0f ? 0.0f : s.o[j * p.vDim + d] / s.l[j];
+}
+
+} // namespace
+
+ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &opt) {
+  if (std::string err = p.validate(); !err.empty())
+    throw std::invalid_argument("stream-K executor: " + err);
+  if (opt.workers < 1)
+    throw std::invalid_argument("stream-K executor: workers must be >= 1");
+  std::vector<int64_t> lens(p.lens.begin(), p.lens.end());
+  schedule::TileSpace space = schedule::buildTileSpace(lens, opt.tile, p.kvHeads);
+  int64_t workers = schedule::effectiveWorkers(space.total(), opt.workers);
+
+  std::vector<int64_t> order = opt.workerOrder;
+  if (order.empty())
+    for (int64_t w = 0; w < workers; ++w)
+      order.push_back(w);
+  std::vector<int64_t> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t w = 0; w < workers; ++w)
+    if (static_cast<int64_t>(sorted.size()) != workers || sorted[w] != w)
+      throw std::invalid_argument("stream-K executor: worker order is not a permutation "
+                                  "of the effective workers");
+
+  ExecutorResult result;
+  result.workers = workers;
+  // Outputs start poisoned: every element must be written by some role.
+  result.out.assign(p.outputSize(), std::numeric_limits<float>::quiet_NaN());
+
+  // Sequences with no tokens have no tiles; the kernels zero their outputs.
+  for (int64_t b = 0; b < p.batch; ++b)
+    if (p.lens[b] == 0)
+      for (int64_t h = 0; h < p.qHeads; ++h)
+        for (int64_t d = 0; d < p.vDim; ++d)
+          result.out[p.oIndex(b, h, d)] = 0.0f;
+
+  std::vector<State> slots(schedule::partialSlots(opt.fixup, workers),
+                           State(p.group(), p.vDim));
+  std::vector<bool> published(workers, false);
+
+  // A host whose head continues in later workers: in_kernel parks it until their
+  // partials are published, then merges them in ascending worker order.
+  struct Parked {
+    Segment seg;
+    State state;
+  };
+  std::vector<Parked> parked;
+  auto tryFinish = [&](Parked &h) {
+    schedule::Contributors c = schedule::headContributors(space, workers, h.seg.batch,
+                                                          h.seg.kvHead);
+    for (int64_t j = c.first + 1; j <= c.last; ++j)
+      if (!published[j])
+        return false;
+    for (int64_t j = c.first + 1; j <= c.last; ++j)
+      mergeInto(h.state, slots[schedule::nonHostSlot(j)], p.vDim);
+    writeOutput(p, h.state, h.seg.batch, h.seg.kvHead, result.out);
+    return true;
+  };
+
+  for (int64_t w : order) {
+    for (const Segment &seg : schedule::workerSegments(space, workers, w)) {
+      State state(p.group(), p.vDim);
+      int64_t len = p.lens[seg.batch];
+      for (int64_t t = seg.firstTile; t < seg.endTile; ++t) {
+        int64_t begin = t * opt.tile, end = std::min(len, begin + opt.tile);
+        mergeInto(state, tileState(p, seg.batch, seg.kvHead, begin, end), p.vDim);
+      }
+      if (seg.host && seg.finishing) {
+        writeOutput(p, state, seg.batch, seg.kvHead, result.out);
+      } else if (!seg.host) {
+        slots[schedule::nonHostSlot(w)] = std::move(state);
+        published[w] = true; // the kernel: fence, then release-store the flag
+      } else if (opt.fixup == Fixup::Separate) {
+        slots[schedule::hostSlot(workers, w)] = std::move(state);
+      } else {
+        parked.push_back({seg, std::move(state)});
+        ++result.parkedHosts;
+      }
+    }
+    // Hosts whose contributors have all published can finish now.
+    parked.erase(std::remove_if(parked.begin(), parked.end(), tryFinish), parked.end());
+  }
+  if (!parked.empty())
+    throw std::logic_error("stream-K executor: in-kernel fix-up deadlocked");
+
+  if (opt.fixup == Fixup::Separate) {
+    // The merge kernel: one pass over split heads, same ascending order.
+    for (int64_t b = 0; b < p.batch; ++b)
+      for (int64_t g = 0; g < p.kvHeads; ++g) {
+        schedule::Contributors c = schedule::headContributors(space, workers, b, g);
+        if (c.count() <= 1)
+          continue;
+        State state = slots[schedule::hostSlot(workers, c.first)];
+        for (int64_t j = c.first + 1; j <= c.last; ++j)
+          mergeInto(state, slots[schedule::nonHostSlot(j)], p.vDim);
+        writeOutput(p, state, b, g, result.out);
+      }
+  }
+  return result;
+}
+
+} // namespace tessel::reference

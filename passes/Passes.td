@@ -41,4 +41,20 @@ def StreamK : Pass<"tessel-stream-k", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def LowerToGPU : Pass<"tessel-lower-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower scheduled attention to gpu.module kernels and a launch plan";
+  let description = [{
+    Every function that is one `tessel.stream_k_attention` over its arguments
+    becomes kernels in `gpu.module @tessel_kernels` (`<name>_attention`, plus
+    `<name>_merge` for the `separate` fix-up), written in
+    scf/arith/vector/math/gpu/nvvm with raw-pointer parameters (the ABI of
+    runtime/abi/AttentionABI.h), and a `tessel.launch_plan` that replaces the
+    function. Shapes these kernels do not support are diagnosed.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 #endif // TESSEL_PASSES_TD

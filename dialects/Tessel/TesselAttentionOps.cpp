@@ -263,3 +263,22 @@ LogicalResult StreamKAttentionOp::verify() {
   return verifyAttentionResult(*this, getResult().getType(), elementTypeOf(getQuery()),
                                *dims);
 }
+
+//===----------------------------------------------------------------------===//
+// Kernel level
+//===----------------------------------------------------------------------===//
+
+LogicalResult LaunchPlanOp::verify() {
+  if (getQHeads() % getKvHeads() != 0)
+    return emitOpError() << "q_heads (" << getQHeads()
+                         << ") must be a multiple of kv_heads (" << getKvHeads() << ")";
+  Type element = getElementType();
+  if (!element.isF16() && !element.isBF16() && !element.isF32())
+    return emitOpError() << "element_type must be f16, bf16 or f32, got " << element;
+  if ((getFixup() == Fixup::separate) != static_cast<bool>(getMergeKernelAttr()))
+    return emitOpError("a merge kernel is needed exactly for the separate fix-up");
+  if (getBlockSize() % 32 != 0)
+    return emitOpError() << "block_size (" << getBlockSize()
+                         << ") must be a multiple of the warp size";
+  return success();
+}

@@ -4,6 +4,7 @@
 include "dialects/Tessel/TesselDialect.td"
 include "dialects/Tessel/TesselEnums.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
 
@@ -225,6 +226,35 @@ def Tessel_StreamKAttentionOp : Tessel_Op<"stream_k_attention", [Pure]> {
     attr-dict `:` type($query) `,` type($key_cache) `,` type($value_cache) `,`
     type($context_lens) `,` type($offsets) `->` type($result)
   }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel level: the host-side launch plan
+//===----------------------------------------------------------------------===//
+
+def Tessel_LaunchPlanOp : Tessel_Op<"launch_plan", [Symbol]> {
+  let summary = "how the host launches the kernels of one compiled function";
+  let description = [{
+    Left by `tessel-lower-to-gpu` in place of the host function it lowered. Names
+    the attention kernel (and the merge kernel of the `separate` fix-up) in the
+    `gpu.module`, and records everything the runtime needs that the PTX does not
+    say: the problem's static sizes, the schedule (tile, fix-up, requested
+    workers), the block size. The kernel parameters follow
+    `runtime/abi/AttentionABI.h`. `tesselc` turns this op into the manifest.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, SymbolRefAttr:$kernel,
+                       OptionalAttr<SymbolRefAttr>:$merge_kernel,
+                       TypeAttr:$element_type,
+                       Tessel_PositiveI64Attr:$q_heads, Tessel_PositiveI64Attr:$kv_heads,
+                       Tessel_PositiveI64Attr:$qk_dim, Tessel_PositiveI64Attr:$v_dim,
+                       Tessel_PositiveI64Attr:$tile, Tessel_FixupAttr:$fixup,
+                       Tessel_PositiveF32Attr:$scale,
+                       Tessel_NonNegativeI64Attr:$requested_workers,
+                       Tessel_PositiveI64Attr:$block_size,
+                       OptionalAttr<Tessel_NonNegativeI64Attr>:$static_batch,
+                       OptionalAttr<Tessel_NonNegativeI64Attr>:$static_max_len);
+  let assemblyFormat = "$sym_name attr-dict";
   let hasVerifier = 1;
 }
 

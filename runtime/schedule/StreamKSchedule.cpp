@@ -1,5 +1,7 @@
 #include "runtime/schedule/StreamKSchedule.h"
 
+#include "runtime/abi/AttentionABI.h"
+
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
@@ -80,10 +82,8 @@ int64_t partialSlots(Fixup fixup, int64_t workers) {
 }
 
 int64_t workspaceBytes(Fixup fixup, int64_t workers, int64_t group, int64_t vDim) {
-  auto align16 = [](int64_t n) { return (n + 15) / 16 * 16; };
-  int64_t slotBytes = align16(group * (vDim + 2) * 4);
-  int64_t flags = fixup == Fixup::InKernel ? align16(workers * 4) : 0;
-  return partialSlots(fixup, workers) * slotBytes + flags;
+  return abi::flagBytes(fixup == Fixup::InKernel, workers) +
+         partialSlots(fixup, workers) * abi::slotFloats(group, vDim) * 4;
 }
 
 std::string checkInvariants(const TileSpace &space, int64_t workers) {

@@ -1,0 +1,730 @@
+// The stream-K decode-attention kernel, written as MLIR.
+//
+// One CTA is one stream-K worker (block of abi::kBlockThreads threads, 4 warps). Per launch:
+//   1. every CTA prefix-sums the tile counts of the (clamped) context lengths into
+//      shared memory (runtime/schedule/StreamKSchedule.h, evaluated on the device);
+//   2. zero-fills the outputs of empty sequences (strided over CTAs);
+//   3. walks its contiguous tile range segment by segment. Per segment, each warp
+//      streams a strided share of the tokens (16-byte loads, `unroll` steps in flight),
+//      keeping an online-softmax state for the GQA group's query heads; token groups of
+//      a warp are merged with shuffles, warps through shared memory;
+//   4. finishes by role: host+finishing writes the output; a non-host segment publishes
+//      its state to its workspace slot and release-stores its flag; a host that does
+//      not finish its head acquires the flags of the later contributors, merges their
+//      states in ascending worker order and writes the output (in_kernel), or writes its
+//      state to its host slot for the merge kernel (separate).
+// Scores are in base 2: q is pre-scaled by scale * log2(e), one ex2.approx per score.
+#include "passes/AttentionKernel.h"
+
+#include "passes/KernelBuilder.h"
+#include "runtime/abi/AttentionABI.h"
+
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace tessel {
+
+FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
+                                           std::string &why) {
+  int64_t bytes = spec.elementType.getIntOrFloatBitWidth() / 8;
+  KernelLayout layout;
+  layout.vecElems = 16 / bytes;
+  int64_t group = spec.group();
+  if (spec.qkDim % layout.vecElems || spec.vDim % layout.vecElems) {
+    why = "head dims must be multiples of " + std::to_string(layout.vecElems) +
+          " elements (16-byte rows)";
+    return failure();
+  }
+  if (spec.qkDim > 512 || spec.vDim > 512) {
+    why = "head dims above 512 are not supported";
+    return failure();
+  }
+  // The fewest lanes per token (most tokens in flight, fewest shuffles) whose per-lane
+  // registers for q and o (group * (kPerLane + vPerLane) f32) stay within budget.
+  for (int64_t lanes = 1; lanes <= 32; lanes *= 2) {
+    if (spec.qkDim % (lanes * layout.vecElems) || spec.vDim % (lanes * layout.vecElems))
+      continue;
+    int64_t k = spec.qkDim / lanes, v = spec.vDim / lanes;
+    if (group * (k + v) > 128)
+      continue;
+    layout.lanesPerToken = lanes;
+    layout.kPerLane = k;
+    layout.vPerLane = v;
+    // Keep about 64 raw elements per lane in flight per step group.
+    layout.unroll = std::max<int64_t>(1, std::min<int64_t>(4, 64 / (k + v)));
+    return layout;
+  }
+  why = "a GQA group of " + std::to_string(group) + " with head dims " +
+        std::to_string(spec.qkDim) + "/" + std::to_string(spec.vDim) +
+        " needs more than 128 registers per lane for q and the accumulators";
+  return failure();
+}
+
+namespace {
+
+using Values = KernelBuilder::Values;
+using arith::CmpIPredicate;
+
+constexpr float kLog2e = 1.4426950408889634f;
+
+/// Per-thread slice of a merged softmax state: elements e = tid + k * kBlockThreads of
+/// the [group, Dv] output of one KV head, each with its head's m and l.
+struct ElementState {
+  Values m, l, o;
+};
+
+class AttentionKernelEmitter {
+public:
+  AttentionKernelEmitter(ImplicitLocOpBuilder &ib, const AttentionKernelSpec &spec,
+                         const KernelLayout &layout, LLVM::GlobalOp dynShared,
+                         LLVM::GlobalOp warpState, LLVM::GlobalOp warpSums)
+      : kb(ib), b(ib), spec(spec), layout(layout), dynShared(dynShared),
+        warpState(warpState), warpSums(warpSums) {}
+
+  void emitAttention(gpu::GPUFuncOp func);
+  void emitMerge(gpu::GPUFuncOp func);
+
+private:
+  KernelBuilder kb;
+  ImplicitLocOpBuilder &b;
+  const AttentionKernelSpec &spec;
+  const KernelLayout &layout;
+  LLVM::GlobalOp dynShared, warpState, warpSums;
+
+  // Values common to the kernel body.
+  Value tid, lane, warp, batch, maxLen, lensGlobal, workspace, status, output;
+  Value queryPtr, keyPtr, valuePtr;
+  Value offsetsShared, lensShared; // i32 arrays in dynamic shared memory
+
+  int64_t group() const { return spec.group(); }
+  int64_t elementsPerThread() const {
+    return (group() * spec.vDim + abi::kBlockThreads - 1) / abi::kBlockThreads;
+  }
+  Type elemType() { return spec.elementType; }
+  Type vecType() { return VectorType::get({layout.vecElems}, elemType()); }
+  Type vecF32Type() { return VectorType::get({layout.vecElems}, kb.f32()); }
+
+  Value sharedBase(LLVM::GlobalOp g) {
+    return LLVM::AddressOfOp::create(b, kb.sharedPtr(), g.getSymName());
+  }
+  void commonPrologue();
+  Value prefixSumTiles(bool reportClamps);
+  Value workerBegin(Value total, Value workers, Value w);
+  Value workerOfTile(Value total, Value workers, Value t);
+  Value findSequence(Value t);
+  void zeroFillEmptySequences(Value firstCta, Value stride);
+
+  // Segment processing.
+  Values loadQuery(Value seq, Value kvHead, Value sub);
+  Values streamSegment(Value seq, Value kvHead, Value tokBegin, Value tokEnd, Value grp,
+                       Value sub, const Values &q);
+  Values mergeTokenGroups(Values state);
+  ElementState combineWarps(const Values &state, Value grp, Value sub);
+  void mergeStates(Value &m, Value &l, Value &o, Value m2, Value l2, Value o2);
+
+  // Workspace.
+  Value slotPtr(Value slot, Value workers); // f32 pointer to the slot
+  Value flagPtr(Value worker);
+  void writeSlot(const ElementState &s, Value slot, Value workers);
+  void mergeSlot(ElementState &s, Value slot, Value workers);
+  void writeOutput(const ElementState &s, Value seq, Value kvHead);
+  ElementState loadSlotState(Value slot, Value workers);
+
+  // Element e of this thread's k-th element; `valid` when e < group * Dv.
+  Value elementIndex(int64_t k) { return kb.add(tid, kb.c32(k * abi::kBlockThreads)); }
+  Value elementValid(int64_t k) {
+    return kb.cmp(CmpIPredicate::ult, elementIndex(k), kb.c32(group() * spec.vDim));
+  }
+  Value clampedElement(int64_t k) {
+    return kb.mins(elementIndex(k), kb.c32(group() * spec.vDim - 1));
+  }
+};
+
+void AttentionKernelEmitter::commonPrologue() {
+  tid = kb.threadIdX();
+  lane = kb.andi(tid, kb.c32(31));
+  warp = kb.divu(tid, kb.c32(32));
+  Value dyn = sharedBase(dynShared);
+  offsetsShared = dyn;
+  lensShared = kb.gep(dyn, kb.i32(), kb.add(batch, kb.c32(1)));
+}
+
+/// offsets[0..B] and clamped lengths in shared memory; returns T (same in all threads).
+Value AttentionKernelEmitter::prefixSumTiles(bool reportClamps) {
+  kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
+            [&] { kb.store(kb.c32(0), offsetsShared, 4); });
+  Value sums = sharedBase(warpSums);
+  Values total = kb.forLoop(
+      kb.c32(0), batch, kb.c32(abi::kBlockThreads), ValueRange{kb.c32(0)},
+      [&](Value base, ValueRange carry) -> Values {
+        Value i = kb.add(base, tid);
+        Value inBatch = kb.cmp(CmpIPredicate::slt, i, batch);
+        Value safe = kb.mins(i, kb.sub(batch, kb.c32(1)));
+        Value len = kb.load(kb.i32(), kb.gep(lensGlobal, kb.i32(), safe), 4);
+        Value clamped = kb.mins(kb.maxs(len, kb.c32(0)), maxLen);
+        if (reportClamps)
+          kb.ifThen(kb.andi(inBatch, kb.cmp(CmpIPredicate::ne, len, clamped)), [&] {
+            kb.atomicOr(status, kb.c32(abi::kStatusLengthClamped));
+          });
+        Value tiles = kb.mul(kb.c32(spec.kvHeads), kb.ceilDiv(clamped, spec.tile));
+        Value x = kb.select(inBatch, tiles, kb.c32(0));
+        // Inclusive warp scan.
+        for (int64_t off = 1; off < 32; off *= 2) {
+          auto [up, valid] = kb.shuffleUp(x, off);
+          x = kb.select(valid, kb.add(x, up), x);
+        }
+        kb.ifThen(kb.cmp(CmpIPredicate::eq, lane, kb.c32(31)),
+                  [&] { kb.store(x, kb.gep(sums, kb.i32(), warp), 4); });
+        kb.barrier();
+        Value before = kb.c32(0), all = kb.c32(0);
+        for (int64_t w = 0; w < abi::kWarps; ++w) {
+          Value s = kb.load(kb.i32(), kb.gep(sums, kb.i32(), kb.c32(w)), 4);
+          before = kb.add(before, kb.select(kb.cmp(CmpIPredicate::ult, kb.c32(w), warp), s,
+                                            kb.c32(0)));
+          all = kb.add(all, s);
+        }
+        kb.ifThen(inBatch, [&] {
+          Value incl = kb.add(carry[0], kb.add(before, x));
+          kb.store(incl, kb.gep(offsetsShared, kb.i32(), kb.add(i, kb.c32(1))), 4);
+          kb.store(clamped, kb.gep(lensShared, kb.i32(), i), 4);
+        });
+        kb.barrier();
+        return {kb.add(carry[0], all)};
+      });
+  return total[0];
+}
+
+Value AttentionKernelEmitter::workerBegin(Value total, Value workers, Value w) {
+  Value maxTiles = kb.divu(kb.add(total, kb.sub(workers, kb.c32(1))), workers);
+  Value high = kb.sub(total, kb.mul(kb.sub(maxTiles, kb.c32(1)), workers));
+  Value first = kb.mul(maxTiles, w);
+  Value rest = kb.add(kb.mul(kb.sub(maxTiles, kb.c32(1)), w), high);
+  Value begin = kb.select(kb.cmp(CmpIPredicate::slt, w, high), first, rest);
+  return kb.select(kb.cmp(CmpIPredicate::eq, maxTiles, kb.c32(0)), kb.c32(0), begin);
+}
+
+Value AttentionKernelEmitter::workerOfTile(Value total, Value workers, Value t) {
+  Value maxTiles = kb.divu(kb.add(total, kb.sub(workers, kb.c32(1))), workers);
+  Value safeMax = kb.maxs(maxTiles, kb.c32(1));
+  Value high = kb.sub(total, kb.mul(kb.sub(maxTiles, kb.c32(1)), workers));
+  Value boundary = kb.mul(maxTiles, high);
+  Value lower = kb.divu(t, safeMax);
+  Value smaller = kb.maxs(kb.sub(maxTiles, kb.c32(1)), kb.c32(1)); // never divide by 0
+  Value upper = kb.add(high, kb.divu(kb.sub(t, boundary), smaller));
+  return kb.select(kb.cmp(CmpIPredicate::slt, t, boundary), lower, upper);
+}
+
+/// The sequence holding global tile t: the last b with offsets[b] <= t.
+Value AttentionKernelEmitter::findSequence(Value t) {
+  Values r = kb.whileLoop(
+      ValueRange{kb.c32(0), batch},
+      [&](ValueRange lohi) {
+        return kb.cmp(CmpIPredicate::sgt, kb.sub(lohi[1], lohi[0]), kb.c32(1));
+      },
+      [&](ValueRange lohi) -> Values {
+        Value mid = kb.divu(kb.add(lohi[0], lohi[1]), kb.c32(2));
+        Value at = kb.load(kb.i32(), kb.gep(offsetsShared, kb.i32(), mid), 4);
+        Value le = kb.cmp(CmpIPredicate::sle, at, t);
+        return {kb.select(le, mid, lohi[0]), kb.select(le, lohi[1], mid)};
+      });
+  return r[0];
+}
+
+void AttentionKernelEmitter::zeroFillEmptySequences(Value firstCta, Value stride) {
+  int64_t perSeq = spec.qHeads * spec.vDim;
+  kb.forLoop(firstCta, batch, stride, {}, [&](Value seq, ValueRange) -> Values {
+    Value len = kb.load(kb.i32(), kb.gep(lensShared, kb.i32(), seq), 4);
+    kb.ifThen(kb.cmp(CmpIPredicate::eq, len, kb.c32(0)), [&] {
+      Value zero = arith::ConstantOp::create(b, b.getFloatAttr(elemType(), 0.0));
+      Value base = kb.mul(kb.toI64(seq), kb.c64(perSeq));
+      kb.forLoop(tid, kb.c32(perSeq), kb.c32(abi::kBlockThreads), {},
+                 [&](Value e, ValueRange) -> Values {
+                   Value idx = kb.add(base, kb.toI64(e));
+                   kb.store(zero, kb.gep(output, elemType(), idx), 2);
+                   return {};
+                 });
+    });
+    return {};
+  });
+}
+
+Values AttentionKernelEmitter::loadQuery(Value seq, Value kvHead, Value sub) {
+  Values q;
+  Value qScale = kb.cf(spec.scale * kLog2e);
+  Value scaleVec = vector::BroadcastOp::create(b, vecF32Type(), qScale);
+  for (int64_t h = 0; h < group(); ++h) {
+    Value head = kb.add(kb.mul(kvHead, kb.c32(group())), kb.c32(h));
+    Value row = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(head));
+    Value base = kb.add(kb.mul(row, kb.c64(spec.qkDim)),
+                        kb.toI64(kb.mul(sub, kb.c32(layout.kPerLane))));
+    for (int64_t c = 0; c < layout.kPerLane / layout.vecElems; ++c) {
+      Value p = kb.gep(queryPtr, elemType(), kb.add(base, kb.c64(c * layout.vecElems)));
+      Value raw = kb.load(vecType(), p, 16);
+      Value f = elemType().isF32() ? raw : arith::ExtFOp::create(b, vecF32Type(), raw);
+      q.push_back(kb.fmul(f, scaleVec));
+    }
+  }
+  return q;
+}
+
+void AttentionKernelEmitter::mergeStates(Value &m, Value &l, Value &o, Value m2, Value l2,
+                                         Value o2) {
+  // m = max(m, m2); a side with m = -inf contributes 0 (and both -inf stays empty).
+  Value mx = kb.fmax(m, m2);
+  Value safe = kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, mx, kb.negInf()), kb.cf(0), mx);
+  Value fa = kb.exp2(kb.fsub(m, safe));
+  Value fb = kb.exp2(kb.fsub(m2, safe));
+  l = kb.fadd(kb.fmul(l, fa), kb.fmul(l2, fb));
+  if (auto vt = dyn_cast<VectorType>(o.getType())) {
+    Value va = vector::BroadcastOp::create(b, vt, fa);
+    Value vb = vector::BroadcastOp::create(b, vt, fb);
+    o = kb.fadd(kb.fmul(o, va), kb.fmul(o2, vb));
+  } else {
+    o = kb.fadd(kb.fmul(o, fa), kb.fmul(o2, fb));
+  }
+  m = mx;
+}
+
+Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokBegin,
+                                             Value tokEnd, Value grp, Value sub,
+                                             const Values &q) {
+  const int64_t G = group(), tps = layout.tokensPerStep(), U = layout.unroll;
+  const int64_t nK = layout.kPerLane / layout.vecElems, nV = layout.vPerLane / layout.vecElems;
+  Value headRow = kb.mul(kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.kvHeads)), kb.toI64(kvHead)),
+                         kb.toI64(maxLen));
+  Value kLane = kb.toI64(kb.mul(sub, kb.c32(layout.kPerLane)));
+  Value vLane = kb.toI64(kb.mul(sub, kb.c32(layout.vPerLane)));
+  Values init;
+  for (int64_t h = 0; h < G; ++h)
+    init.push_back(kb.negInf());
+  for (int64_t h = 0; h < G; ++h)
+    init.push_back(kb.cf(0));
+  Value zeroVec = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(cast<ShapedType>(vecF32Type()), b.getF32FloatAttr(0)));
+  for (int64_t i = 0; i < G * nV; ++i)
+    init.push_back(zeroVec);
+
+  Value start = kb.add(tokBegin, kb.mul(warp, kb.c32(tps * U)));
+  Value step = kb.c32(abi::kWarps * tps * U);
+  return kb.forLoop(start, tokEnd, step, init, [&](Value c0, ValueRange st) -> Values {
+    // Issue every load of the U steps first: U * (nK + nV) 16-byte loads in flight.
+    SmallVector<Values> kRaw(U), vRaw(U);
+    Values valid(U);
+    Value last = kb.sub(tokEnd, kb.c32(1));
+    for (int64_t u = 0; u < U; ++u) {
+      Value tok = kb.add(c0, kb.add(kb.c32(u * tps), grp));
+      valid[u] = kb.cmp(CmpIPredicate::slt, tok, tokEnd);
+      Value row = kb.add(headRow, kb.toI64(kb.mins(tok, last)));
+      Value kBase = kb.add(kb.mul(row, kb.c64(spec.qkDim)), kLane);
+      Value vBase = kb.add(kb.mul(row, kb.c64(spec.vDim)), vLane);
+      for (int64_t c = 0; c < nK; ++c)
+        kRaw[u].push_back(kb.load(
+            vecType(), kb.gep(keyPtr, elemType(), kb.add(kBase, kb.c64(c * layout.vecElems))),
+            16));
+      for (int64_t c = 0; c < nV; ++c)
+        vRaw[u].push_back(kb.load(
+            vecType(),
+            kb.gep(valuePtr, elemType(), kb.add(vBase, kb.c64(c * layout.vecElems))), 16));
+    }
+    auto widen = [&](Value raw) -> Value {
+      return elemType().isF32() ? raw : arith::ExtFOp::create(b, vecF32Type(), raw);
+    };
+    // Scores t = (scale * log2 e) q.k, summed over the token's lanes.
+    SmallVector<Values> scores(U);
+    for (int64_t u = 0; u < U; ++u) {
+      Values kf;
+      for (Value r : kRaw[u])
+        kf.push_back(widen(r));
+      for (int64_t h = 0; h < G; ++h) {
+        Value acc = kb.fmul(q[h * nK], kf[0]);
+        for (int64_t c = 1; c < nK; ++c)
+          acc = vector::FMAOp::create(b, q[h * nK + c], kf[c], acc);
+        Value sc = vector::ReductionOp::create(b, vector::CombiningKind::ADD, acc);
+        for (int64_t off = 1; off < layout.lanesPerToken; off *= 2)
+          sc = kb.fadd(sc, kb.shuffleXor(sc, off));
+        scores[u].push_back(kb.select(valid[u], sc, kb.negInf()));
+      }
+    }
+    SmallVector<Values> vf(U);
+    for (int64_t u = 0; u < U; ++u)
+      for (Value r : vRaw[u])
+        vf[u].push_back(widen(r));
+    // Online softmax update, once per head per U tokens.
+    Values next(st.begin(), st.end());
+    for (int64_t h = 0; h < G; ++h) {
+      Value m = st[h], l = st[G + h];
+      Value mx = m;
+      for (int64_t u = 0; u < U; ++u)
+        mx = kb.fmax(mx, scores[u][h]);
+      Value safe =
+          kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, mx, kb.negInf()), kb.cf(0), mx);
+      Value alpha = kb.exp2(kb.fsub(m, safe));
+      Value alphaVec = vector::BroadcastOp::create(b, vecF32Type(), alpha);
+      Value lNew = kb.fmul(l, alpha);
+      Values oNew;
+      for (int64_t c = 0; c < nV; ++c)
+        oNew.push_back(kb.fmul(st[2 * G + h * nV + c], alphaVec));
+      for (int64_t u = 0; u < U; ++u) {
+        Value p = kb.exp2(kb.fsub(scores[u][h], safe));
+        lNew = kb.fadd(lNew, p);
+        Value pv = vector::BroadcastOp::create(b, vecF32Type(), p);
+        for (int64_t c = 0; c < nV; ++c)
+          oNew[c] = vector::FMAOp::create(b, pv, vf[u][c], oNew[c]);
+      }
+      next[h] = mx;
+      next[G + h] = lNew;
+      for (int64_t c = 0; c < nV; ++c)
+        next[2 * G + h * nV + c] = oNew[c];
+    }
+    return next;
+  });
+}
+
+Values AttentionKernelEmitter::mergeTokenGroups(Values st) {
+  const int64_t G = group(), nV = layout.vPerLane / layout.vecElems;
+  for (int64_t off = layout.lanesPerToken; off < 32; off *= 2) {
+    for (int64_t h = 0; h < G; ++h) {
+      Value m2 = kb.shuffleXor(st[h], off);
+      Value l2 = kb.shuffleXor(st[G + h], off);
+      for (int64_t c = 0; c < nV; ++c) {
+        Value o = st[2 * G + h * nV + c];
+        Value o2 = o;
+        for (int64_t i = 0; i < layout.vecElems; ++i) {
+          Value x = vector::ExtractOp::create(b, o, ArrayRef<int64_t>{i});
+          o2 = vector::InsertOp::create(b, kb.shuffleXor(x, off), o2, ArrayRef<int64_t>{i});
+        }
+        Value m = st[h], l = st[G + h];
+        mergeStates(m, l, o, m2, l2, o2);
+        st[2 * G + h * nV + c] = o;
+        if (c + 1 == nV) {
+          st[h] = m;
+          st[G + h] = l;
+        }
+      }
+      if (nV == 0) {
+        Value m = st[h], l = st[G + h], dummy = kb.cf(0);
+        mergeStates(m, l, dummy, m2, l2, dummy);
+        st[h] = m;
+        st[G + h] = l;
+      }
+    }
+  }
+  return st;
+}
+
+ElementState AttentionKernelEmitter::combineWarps(const Values &st, Value grp, Value sub) {
+  const int64_t G = group(), nV = layout.vPerLane / layout.vecElems;
+  const int64_t row = spec.vDim + 4; // m, l, 2 pad, o[Dv]: o rows are 16-byte aligned
+  Value ws = sharedBase(warpState);
+  kb.ifThen(kb.cmp(CmpIPredicate::eq, grp, kb.c32(0)), [&] {
+    for (int64_t h = 0; h < G; ++h) {
+      Value base = kb.mul(kb.add(kb.mul(warp, kb.c32(G)), kb.c32(h)), kb.c32(row));
+      kb.ifThen(kb.cmp(CmpIPredicate::eq, sub, kb.c32(0)), [&] {
+        kb.store(st[h], kb.gep(ws, kb.f32(), base), 4);
+        kb.store(st[G + h], kb.gep(ws, kb.f32(), kb.add(base, kb.c32(1))), 4);
+      });
+      Value oBase = kb.add(base, kb.add(kb.c32(4), kb.mul(sub, kb.c32(layout.vPerLane))));
+      for (int64_t c = 0; c < nV; ++c)
+        kb.store(st[2 * G + h * nV + c],
+                 kb.gep(ws, kb.f32(), kb.add(oBase, kb.c32(c * layout.vecElems))), 16);
+    }
+  });
+  kb.barrier();
+  ElementState es;
+  for (int64_t k = 0; k < elementsPerThread(); ++k) {
+    Value e = clampedElement(k);
+    Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
+    Value m, l, o;
+    for (int64_t w = 0; w < abi::kWarps; ++w) {
+      Value base = kb.mul(kb.add(kb.c32(w * G), h), kb.c32(row));
+      Value wm = kb.load(kb.f32(), kb.gep(ws, kb.f32(), base), 4);
+      Value wl = kb.load(kb.f32(), kb.gep(ws, kb.f32(), kb.add(base, kb.c32(1))), 4);
+      Value wo = kb.load(kb.f32(),
+                         kb.gep(ws, kb.f32(), kb.add(base, kb.add(kb.c32(4), d))), 4);
+      if (w == 0) {
+        m = wm, l = wl, o = wo;
+        continue;
+      }
+      mergeStates(m, l, o, wm, wl, wo);
+    }
+    es.m.push_back(m);
+    es.l.push_back(l);
+    es.o.push_back(o);
+  }
+  kb.barrier(); // the next segment may overwrite the warp states
+  return es;
+}
+
+Value AttentionKernelEmitter::flagPtr(Value worker) {
+  return kb.gep(workspace, kb.i32(), worker);
+}
+
+Value AttentionKernelEmitter::slotPtr(Value slot, Value workers) {
+  Value flagFloats = spec.inKernelFixup
+                         ? kb.mul(kb.ceilDiv(workers, 4), kb.c32(4))
+                         : kb.c32(0);
+  Value index = kb.add(kb.toI64(flagFloats),
+                       kb.mul(kb.toI64(slot), kb.c64(abi::slotFloats(group(), spec.vDim))));
+  return kb.gep(workspace, kb.f32(), index);
+}
+
+void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot, Value workers) {
+  Value p = slotPtr(slot, workers);
+  const int64_t G = group();
+  for (int64_t k = 0; k < elementsPerThread(); ++k) {
+    kb.ifThen(elementValid(k), [&] {
+      Value e = elementIndex(k);
+      Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
+      kb.store(s.o[k], kb.gep(p, kb.f32(), kb.add(kb.c32(2 * G), e)), 4);
+      kb.ifThen(kb.cmp(CmpIPredicate::eq, d, kb.c32(0)), [&] {
+        kb.store(s.m[k], kb.gep(p, kb.f32(), h), 4);
+        kb.store(s.l[k], kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4);
+      });
+    });
+  }
+}
+
+ElementState AttentionKernelEmitter::loadSlotState(Value slot, Value workers) {
+  Value p = slotPtr(slot, workers);
+  const int64_t G = group();
+  ElementState s;
+  for (int64_t k = 0; k < elementsPerThread(); ++k) {
+    Value e = clampedElement(k);
+    Value h = kb.divu(e, kb.c32(spec.vDim));
+    s.m.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), h), 4));
+    s.l.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4));
+    s.o.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), kb.add(kb.c32(2 * G), e)), 4));
+  }
+  return s;
+}
+
+void AttentionKernelEmitter::mergeSlot(ElementState &s, Value slot, Value workers) {
+  ElementState other = loadSlotState(slot, workers);
+  for (size_t k = 0; k < s.m.size(); ++k)
+    mergeStates(s.m[k], s.l[k], s.o[k], other.m[k], other.l[k], other.o[k]);
+}
+
+void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value kvHead) {
+  for (int64_t k = 0; k < elementsPerThread(); ++k) {
+    kb.ifThen(elementValid(k), [&] {
+      Value e = elementIndex(k);
+      Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
+      Value head = kb.add(kb.mul(kvHead, kb.c32(group())), h);
+      Value row = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(head));
+      Value idx = kb.add(kb.mul(row, kb.c64(spec.vDim)), kb.toI64(d));
+      Value empty = kb.fcmp(arith::CmpFPredicate::OEQ, s.l[k], kb.cf(0));
+      Value val = kb.select(empty, kb.cf(0), kb.fdiv(s.o[k], s.l[k]));
+      if (!elemType().isF32())
+        val = arith::TruncFOp::create(b, elemType(), val);
+      unsigned bytes = elemType().getIntOrFloatBitWidth() / 8;
+      kb.store(val, kb.gep(output, elemType(), idx), bytes);
+    });
+  }
+}
+
+// Flattens an ElementState for scf iter_args and back.
+static Values flatten(const ElementState &s) {
+  Values v(s.m);
+  v.append(s.l.begin(), s.l.end());
+  v.append(s.o.begin(), s.o.end());
+  return v;
+}
+static ElementState unflatten(ValueRange v) {
+  size_t n = v.size() / 3;
+  ElementState s;
+  s.m.assign(v.begin(), v.begin() + n);
+  s.l.assign(v.begin() + n, v.begin() + 2 * n);
+  s.o.assign(v.begin() + 2 * n, v.end());
+  return s;
+}
+
+void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
+  Block &entry = func.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  auto args = entry.getArguments();
+  queryPtr = args[0], keyPtr = args[1], valuePtr = args[2], lensGlobal = args[3];
+  output = args[4], workspace = args[5], status = args[6], batch = args[7], maxLen = args[8];
+  commonPrologue();
+  Value total = prefixSumTiles(/*reportClamps=*/true);
+  Value cta = kb.blockIdX(), grid = kb.gridDimX();
+  zeroFillEmptySequences(cta, grid);
+
+  Value workers = kb.mins(grid, kb.maxs(total, kb.c32(1)));
+  Value active = kb.cmp(CmpIPredicate::slt, cta, workers);
+  Value begin = kb.select(active, workerBegin(total, workers, cta), kb.c32(0));
+  Value end = kb.select(active, workerBegin(total, workers, kb.add(cta, kb.c32(1))),
+                        kb.c32(0));
+  Value grp = kb.divu(lane, kb.c32(layout.lanesPerToken));
+  Value sub = kb.remu(lane, kb.c32(layout.lanesPerToken));
+
+  kb.whileLoop(
+      ValueRange{begin},
+      [&](ValueRange t) { return kb.cmp(CmpIPredicate::slt, t[0], end); },
+      [&](ValueRange tv) -> Values {
+        Value t = tv[0];
+        Value seq = findSequence(t);
+        Value len = kb.load(kb.i32(), kb.gep(lensShared, kb.i32(), seq), 4);
+        Value nt = kb.ceilDiv(len, spec.tile);
+        Value seqBegin = kb.load(kb.i32(), kb.gep(offsetsShared, kb.i32(), seq), 4);
+        Value local = kb.sub(t, seqBegin);
+        Value kvHead = kb.divu(local, nt), tileInHead = kb.remu(local, nt);
+        Value headEnd = kb.add(kb.sub(t, tileInHead), nt);
+        Value segEnd = kb.mins(end, headEnd);
+        Value host = kb.cmp(CmpIPredicate::eq, tileInHead, kb.c32(0));
+        Value finishing = kb.cmp(CmpIPredicate::eq, segEnd, headEnd);
+        Value tokBegin = kb.mul(tileInHead, kb.c32(spec.tile));
+        Value tokEnd = kb.mins(
+            kb.mul(kb.add(tileInHead, kb.sub(segEnd, t)), kb.c32(spec.tile)), len);
+
+        Values q = loadQuery(seq, kvHead, sub);
+        Values st = streamSegment(seq, kvHead, tokBegin, tokEnd, grp, sub, q);
+        st = mergeTokenGroups(st);
+        ElementState es = combineWarps(st, grp, sub);
+
+        kb.ifElse(
+            kb.andi(host, finishing),
+            [&]() -> Values {
+              writeOutput(es, seq, kvHead);
+              return {};
+            },
+            [&]() -> Values {
+              kb.ifElse(
+                  host,
+                  [&]() -> Values {
+                    if (!spec.inKernelFixup) {
+                      writeSlot(es, kb.add(workers, cta), workers);
+                      return {};
+                    }
+                    // Wait for the later contributors, merge in ascending order.
+                    Value last = workerOfTile(total, workers, kb.sub(headEnd, kb.c32(1)));
+                    Value first = kb.add(cta, kb.c32(1));
+                    Values merged = kb.forLoop(
+                        first, kb.add(last, kb.c32(1)), kb.c32(1), flatten(es),
+                        [&](Value j, ValueRange carried) -> Values {
+                          kb.whileLoop(
+                              ValueRange{},
+                              [&](ValueRange) {
+                                Value flag = kb.loadAcquire(flagPtr(j));
+                                return kb.cmp(CmpIPredicate::ne, flag, kb.c32(1));
+                              },
+                              [&](ValueRange) -> Values { return {}; });
+                          ElementState s = unflatten(carried);
+                          mergeSlot(s, j, workers);
+                          return flatten(s);
+                        });
+                    kb.barrier(); // every thread has read every flag and slot
+                    kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
+                      kb.forLoop(first, kb.add(last, kb.c32(1)), kb.c32(1), {},
+                                 [&](Value j, ValueRange) -> Values {
+                                   kb.store(kb.c32(0), flagPtr(j), 4);
+                                   return {};
+                                 });
+                    });
+                    writeOutput(unflatten(merged), seq, kvHead);
+                    return {};
+                  },
+                  [&]() -> Values {
+                    // Not host: publish the partial state, then the flag (release).
+                    writeSlot(es, cta, workers); // slot w: worker w's non-host partial
+                    if (spec.inKernelFixup) {
+                      kb.barrier();
+                      kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
+                        NVVM::MembarOp::create(b, NVVM::MemScopeKind::GPU);
+                        kb.storeRelease(kb.c32(1), flagPtr(cta));
+                      });
+                    }
+                    return {};
+                  });
+              return {};
+            });
+        return {segEnd};
+      });
+  gpu::ReturnOp::create(b);
+}
+
+void AttentionKernelEmitter::emitMerge(gpu::GPUFuncOp func) {
+  Block &entry = func.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  auto args = entry.getArguments();
+  lensGlobal = args[0], output = args[1], workspace = args[2], batch = args[3];
+  maxLen = args[4];
+  Value launched = args[5];
+  commonPrologue();
+  Value total = prefixSumTiles(/*reportClamps=*/false);
+  Value cta = kb.blockIdX();
+  Value seq = kb.divu(cta, kb.c32(spec.kvHeads));
+  Value kvHead = kb.remu(cta, kb.c32(spec.kvHeads));
+  kb.ifThen(kb.cmp(CmpIPredicate::slt, seq, batch), [&] {
+    Value len = kb.load(kb.i32(), kb.gep(lensShared, kb.i32(), seq), 4);
+    Value nt = kb.ceilDiv(len, spec.tile);
+    Value workers = kb.mins(launched, kb.maxs(total, kb.c32(1)));
+    kb.ifThen(kb.cmp(CmpIPredicate::sgt, nt, kb.c32(0)), [&] {
+      Value seqBegin = kb.load(kb.i32(), kb.gep(offsetsShared, kb.i32(), seq), 4);
+      Value headBegin = kb.add(seqBegin, kb.mul(kvHead, nt));
+      Value first = workerOfTile(total, workers, headBegin);
+      Value last =
+          workerOfTile(total, workers, kb.sub(kb.add(headBegin, nt), kb.c32(1)));
+      kb.ifThen(kb.cmp(CmpIPredicate::slt, first, last), [&] {
+        ElementState s = loadSlotState(kb.add(workers, first), workers);
+        Values merged = kb.forLoop(kb.add(first, kb.c32(1)), kb.add(last, kb.c32(1)),
+                                   kb.c32(1), flatten(s),
+                                   [&](Value j, ValueRange carried) -> Values {
+                                     ElementState st = unflatten(carried);
+                                     mergeSlot(st, j, workers);
+                                     return flatten(st);
+                                   });
+        writeOutput(unflatten(merged), seq, kvHead);
+      });
+    });
+  });
+  gpu::ReturnOp::create(b);
+}
+
+} // namespace
+
+void emitAttentionKernels(gpu::GPUModuleOp module, Location loc,
+                          const AttentionKernelSpec &spec, const KernelLayout &layout) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+  ImplicitLocOpBuilder b(loc, mb);
+  auto i8 = IntegerType::get(ctx, 8);
+  // Shared memory: dynamic (tile offsets + clamped lengths), per-warp states, warp sums.
+  auto dyn = LLVM::GlobalOp::create(b, LLVM::LLVMArrayType::get(i8, 0), false,
+                                    LLVM::Linkage::External, spec.name + "_dyn_smem",
+                                    Attribute(), 16, 3);
+  int64_t stateFloats = abi::kWarps * spec.group() * (spec.vDim + 4);
+  auto state = LLVM::GlobalOp::create(b, LLVM::LLVMArrayType::get(Float32Type::get(ctx),
+                                                                  stateFloats),
+                                      false, LLVM::Linkage::Internal,
+                                      spec.name + "_warp_states", Attribute(), 16, 3);
+  auto sums = LLVM::GlobalOp::create(b, LLVM::LLVMArrayType::get(IntegerType::get(ctx, 32),
+                                                                 abi::kWarps),
+                                     false, LLVM::Linkage::Internal,
+                                     spec.name + "_warp_sums", Attribute(), 16, 3);
+
+  Type gptr = LLVM::LLVMPointerType::get(ctx, 1);
+  Type i32 = IntegerType::get(ctx, 32);
+  auto makeKernel = [&](StringRef name, ArrayRef<Type> params) {
+    auto type = FunctionType::get(ctx, params, {});
+    auto func = gpu::GPUFuncOp::create(b, loc, name, type);
+    func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), UnitAttr::get(ctx));
+    func.setKnownBlockSizeAttr(
+        DenseI32ArrayAttr::get(ctx, {abi::kBlockThreads, 1, 1}));
+    return func;
+  };
+  {
+    auto func = makeKernel(spec.name + "_attention",
+                           {gptr, gptr, gptr, gptr, gptr, gptr, gptr, i32, i32});
+    OpBuilder::InsertionGuard guard(b);
+    AttentionKernelEmitter(b, spec, layout, dyn, state, sums).emitAttention(func);
+  }
+  if (!spec.inKernelFixup) {
+    auto func = makeKernel(spec.name + "_merge", {gptr, gptr, gptr, i32, i32, i32});
+    OpBuilder::InsertionGuard guard(b);
+    AttentionKernelEmitter(b, spec, layout, dyn, state, sums).emitMerge(func);
+  }
+}
+
+} // namespace tessel

@@ -1,0 +1,44 @@
+// Emits the stream-K decode-attention kernels (and the merge kernel of the `separate`
+// fix-up) as gpu.func ops with the ABI of runtime/abi/AttentionABI.h.
+#ifndef TESSEL_PASSES_ATTENTIONKERNEL_H
+#define TESSEL_PASSES_ATTENTIONKERNEL_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Location.h"
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+
+namespace tessel {
+
+struct AttentionKernelSpec {
+  std::string name; // kernels are `<name>_attention` and `<name>_merge`
+  mlir::Type elementType;
+  int64_t qHeads = 0, kvHeads = 0, qkDim = 0, vDim = 0, tile = 0;
+  float scale = 0; // natural-base softmax scale
+  bool inKernelFixup = true;
+  int64_t group() const { return qHeads / kvHeads; }
+};
+
+/// How a warp covers KV rows: `lanesPerToken` lanes share one token, each loading
+/// `kPerLane`/`vPerLane` contiguous elements with 16-byte loads; a warp thus takes
+/// `32 / lanesPerToken` tokens per step and `unroll` steps per iteration.
+struct KernelLayout {
+  int64_t vecElems;      // elements per 16-byte load
+  int64_t lanesPerToken; // power of two, <= 32
+  int64_t kPerLane, vPerLane;
+  int64_t unroll;
+  int64_t tokensPerStep() const { return 32 / lanesPerToken; }
+};
+
+/// Picks the layout, or explains why the shape is not supported by these kernels.
+mlir::FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
+                                                 std::string &why);
+
+/// Adds the kernels to `module` (whose body must be the insertion target).
+void emitAttentionKernels(mlir::gpu::GPUModuleOp module, mlir::Location loc,
+                          const AttentionKernelSpec &spec, const KernelLayout &layout);
+
+} // namespace tessel
+
+#endif

@@ -1,0 +1,89 @@
+// A thin layer over ImplicitLocOpBuilder for writing GPU kernels as MLIR: integer and
+// float arithmetic in i32/i64/f32, typed global/shared pointer access through the LLVM
+// dialect, and scf control flow with C++ lambdas. Kernels take raw pointers (the ABI of
+// runtime/abi/AttentionABI.h), so addresses are `!llvm.ptr<1>`/`!llvm.ptr<3>` + GEP.
+#ifndef TESSEL_PASSES_KERNELBUILDER_H
+#define TESSEL_PASSES_KERNELBUILDER_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <functional>
+
+namespace tessel {
+
+class KernelBuilder {
+public:
+  explicit KernelBuilder(mlir::ImplicitLocOpBuilder &b) : b(b) {}
+
+  mlir::ImplicitLocOpBuilder &b;
+
+  mlir::Type i32() { return b.getI32Type(); }
+  mlir::Type i64() { return b.getI64Type(); }
+  mlir::Type f32() { return b.getF32Type(); }
+  mlir::Type globalPtr() { return mlir::LLVM::LLVMPointerType::get(b.getContext(), 1); }
+  mlir::Type sharedPtr() { return mlir::LLVM::LLVMPointerType::get(b.getContext(), 3); }
+
+  mlir::Value c32(int64_t v);
+  mlir::Value c64(int64_t v);
+  mlir::Value cf(float v);
+  mlir::Value negInf();
+
+  mlir::Value add(mlir::Value x, mlir::Value y);
+  mlir::Value sub(mlir::Value x, mlir::Value y);
+  mlir::Value mul(mlir::Value x, mlir::Value y);
+  mlir::Value divu(mlir::Value x, mlir::Value y);
+  mlir::Value remu(mlir::Value x, mlir::Value y);
+  mlir::Value mins(mlir::Value x, mlir::Value y);
+  mlir::Value maxs(mlir::Value x, mlir::Value y);
+  mlir::Value cmp(mlir::arith::CmpIPredicate p, mlir::Value x, mlir::Value y);
+  mlir::Value select(mlir::Value c, mlir::Value x, mlir::Value y);
+  mlir::Value andi(mlir::Value x, mlir::Value y);
+  mlir::Value ori(mlir::Value x, mlir::Value y);
+  /// ceil(x / d) for non-negative x and a positive constant d.
+  mlir::Value ceilDiv(mlir::Value x, int64_t d);
+  mlir::Value toI64(mlir::Value x); // zero-extends an i32 index
+  mlir::Value fadd(mlir::Value x, mlir::Value y);
+  mlir::Value fsub(mlir::Value x, mlir::Value y);
+  mlir::Value fmul(mlir::Value x, mlir::Value y);
+  mlir::Value fdiv(mlir::Value x, mlir::Value y);
+  mlir::Value fmax(mlir::Value x, mlir::Value y);
+  mlir::Value fcmp(mlir::arith::CmpFPredicate p, mlir::Value x, mlir::Value y);
+  mlir::Value exp2(mlir::Value x);
+
+  /// `base + index` elements of `elem`.
+  mlir::Value gep(mlir::Value base, mlir::Type elem, mlir::Value index);
+  mlir::Value load(mlir::Type type, mlir::Value ptr, unsigned align);
+  void store(mlir::Value value, mlir::Value ptr, unsigned align);
+  /// ld.acquire.gpu / st.release.gpu of an i32.
+  mlir::Value loadAcquire(mlir::Value ptr);
+  void storeRelease(mlir::Value value, mlir::Value ptr);
+  void atomicOr(mlir::Value ptr, mlir::Value value);
+
+  mlir::Value threadIdX();
+  mlir::Value blockIdX();
+  mlir::Value gridDimX();
+  void barrier();
+  mlir::Value shuffleXor(mlir::Value v, int64_t offset);
+  /// Returns (value from lane - offset, valid).
+  std::pair<mlir::Value, mlir::Value> shuffleUp(mlir::Value v, int64_t offset);
+
+  using Values = llvm::SmallVector<mlir::Value>;
+  /// scf.for over i32 bounds with loop-carried values.
+  Values forLoop(mlir::Value lb, mlir::Value ub, mlir::Value step, mlir::ValueRange init,
+                 const std::function<Values(mlir::Value iv, mlir::ValueRange args)> &body);
+  /// scf.while: `cond` sees the carried values and says whether to run `body` again.
+  Values whileLoop(mlir::ValueRange init,
+                   const std::function<mlir::Value(mlir::ValueRange)> &cond,
+                   const std::function<Values(mlir::ValueRange)> &body);
+  void ifThen(mlir::Value cond, const std::function<void()> &then);
+  Values ifElse(mlir::Value cond, const std::function<Values()> &then,
+                const std::function<Values()> &otherwise);
+};
+
+} // namespace tessel
+
+#endif

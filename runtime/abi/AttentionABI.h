@@ -1,0 +1,75 @@
+// The kernel ABI of Tessel's decode-attention kernels: parameter order, workspace layout
+// and status bits. The compiler emits kernels with exactly these parameters, the
+// manifest lists them by these names, and the runtime binds them: one definition for all
+// three. MLIR-free. docs/ABI.md explains it for engine authors.
+#ifndef TESSEL_RUNTIME_ABI_ATTENTIONABI_H
+#define TESSEL_RUNTIME_ABI_ATTENTIONABI_H
+
+#include <array>
+#include <cstdint>
+
+namespace tessel::abi {
+
+enum class ParamKind { Buffer, Scalar, Workspace };
+
+struct Param {
+  const char *name;
+  ParamKind kind;
+  const char *type;    // "f16" etc. for buffers is the manifest's business; here: C type
+  const char *meaning;
+};
+
+/// The stream-K attention kernel `<name>_attention`. Grid: `workers` CTAs
+/// (SMs x resident CTAs per SM unless requested); block: kBlockThreads.
+inline constexpr std::array<Param, 8> kAttentionParams = {{
+    {"query", ParamKind::Buffer, "elem*", "[B, Hq, Dqk] query rows"},
+    {"key_cache", ParamKind::Buffer, "elem*", "[B, Hkv, Nmax, Dqk] keys"},
+    {"value_cache", ParamKind::Buffer, "elem*", "[B, Hkv, Nmax, Dv] values"},
+    {"context_lens", ParamKind::Buffer, "int32*", "[B] tokens per sequence (device data)"},
+    {"output", ParamKind::Buffer, "elem*", "[B, Hq, Dv] attention output"},
+    {"workspace", ParamKind::Workspace, "uint8*", "flags + partial softmax states"},
+    {"status", ParamKind::Workspace, "uint32*", "error bits (kStatus*), OR-ed by kernels"},
+    {"batch", ParamKind::Scalar, "int32", "B"},
+}};
+// Nmax (the cache's token stride) is passed after batch; kept separate so that the
+// array above reads as the buffer list.
+inline constexpr Param kMaxLenParam = {"max_len", ParamKind::Scalar, "int32",
+                                       "Nmax, the token capacity of each cache row"};
+
+/// The merge kernel `<name>_merge` of the `separate` fix-up. Grid: B * Hkv CTAs.
+inline constexpr std::array<Param, 6> kMergeParams = {{
+    {"context_lens", ParamKind::Buffer, "int32*", "[B]"},
+    {"output", ParamKind::Buffer, "elem*", "[B, Hq, Dv]"},
+    {"workspace", ParamKind::Workspace, "uint8*", "partial softmax states"},
+    {"batch", ParamKind::Scalar, "int32", "B"},
+    {"max_len", ParamKind::Scalar, "int32", "Nmax"},
+    {"workers", ParamKind::Scalar, "int32", "grid size of the attention kernel"},
+}};
+
+inline constexpr int kBlockThreads = 128;
+inline constexpr int kWarps = kBlockThreads / 32;
+
+/// Status bits. kStatusLengthClamped: some context length was < 0 or > Nmax and was
+/// clamped into [0, Nmax] (no out-of-bounds read happens; the output for that sequence
+/// is attention over the clamped range).
+inline constexpr uint32_t kStatusLengthClamped = 1u;
+
+/// Dynamic shared memory of both kernels: the tile offsets (B + 1 i32) and the clamped
+/// lengths (B i32), 16-byte aligned.
+inline int64_t dynamicSharedBytes(int64_t batch) {
+  return ((2 * batch + 1) * 4 + 15) / 16 * 16;
+}
+
+/// Workspace layout: [flags: one u32 per worker (in_kernel only), padded to 16 bytes]
+/// [slots: each `group * (Dv + 2)` f32 = m[group], l[group], o[group][Dv], padded to 16
+/// bytes]. Flags must be zero before the first launch; kernels leave them zero.
+inline int64_t flagBytes(bool inKernel, int64_t workers) {
+  return inKernel ? (workers * 4 + 15) / 16 * 16 : 0;
+}
+inline int64_t slotFloats(int64_t group, int64_t vDim) {
+  return (group * (vDim + 2) + 3) / 4 * 4;
+}
+
+} // namespace tessel::abi
+
+#endif

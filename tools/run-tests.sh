@@ -5,4 +5,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${TESSEL_BUILD_DIR:-$root/build}"
 
 "$root/tools/build.sh"
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)" "$@"
+# The device label needs a GPU: tools/device/prepare.sh + run.sh run it there.
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -LE device "$@"

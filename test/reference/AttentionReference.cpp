@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 namespace tessel::reference {
 
@@ -27,35 +28,49 @@ std::string AttentionProblem::validate() const {
 
 std::vector<double> referenceAttention(const AttentionProblem &p) {
   std::vector<double> out(p.outputSize(), 0.0);
-  std::vector<double> scores;
-  for (int64_t b = 0; b < p.batch; ++b) {
-    int64_t len = p.lens[b];
-    if (len == 0)
-      continue;
-    scores.resize(len);
-    for (int64_t h = 0; h < p.qHeads; ++h) {
-      int64_t g = h / p.group();
-      double maxScore = -std::numeric_limits<double>::infinity();
-      for (int64_t i = 0; i < len; ++i) {
-        double dot = 0;
-        for (int64_t d = 0; d < p.qkDim; ++d)
-          dot += static_cast<double>(p.q[p.qIndex(b, h, d)]) * p.k[p.kIndex(b, g, i, d)];
-        scores[i] = dot * static_cast<double>(p.scale);
-        maxScore = std::max(maxScore, scores[i]);
-      }
-      double sum = 0;
-      for (int64_t i = 0; i < len; ++i) {
-        scores[i] = std::exp(scores[i] - maxScore);
-        sum += scores[i];
-      }
-      for (int64_t d = 0; d < p.vDim; ++d) {
-        double acc = 0;
-        for (int64_t i = 0; i < len; ++i)
-          acc += scores[i] * p.v[p.vIndex(b, g, i, d)];
-        out[p.oIndex(b, h, d)] = acc / sum;
+  // Rows (b, h) are independent: spread them over the cores (long contexts in the GPU
+  // tests make this the slowest part of a test run otherwise).
+  int64_t rows = p.batch * p.qHeads;
+  unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                     static_cast<unsigned>(rows)));
+  auto work = [&](unsigned id) {
+    std::vector<double> scores;
+    for (int64_t row = id; row < rows; row += threads) {
+      int64_t b = row / p.qHeads, h = row % p.qHeads;
+      int64_t len = p.lens[b];
+      if (len == 0)
+        continue;
+      scores.resize(len);
+      {
+        int64_t g = h / p.group();
+        double maxScore = -std::numeric_limits<double>::infinity();
+        for (int64_t i = 0; i < len; ++i) {
+          double dot = 0;
+          for (int64_t d = 0; d < p.qkDim; ++d)
+            dot +=
+                static_cast<double>(p.q[p.qIndex(b, h, d)]) * p.k[p.kIndex(b, g, i, d)];
+          scores[i] = dot * static_cast<double>(p.scale);
+          maxScore = std::max(maxScore, scores[i]);
+        }
+        double sum = 0;
+        for (int64_t i = 0; i < len; ++i) {
+          scores[i] = std::exp(scores[i] - maxScore);
+          sum += scores[i];
+        }
+        for (int64_t d = 0; d < p.vDim; ++d) {
+          double acc = 0;
+          for (int64_t i = 0; i < len; ++i)
+            acc += scores[i] * p.v[p.vIndex(b, g, i, d)];
+          out[p.oIndex(b, h, d)] = acc / sum;
+        }
       }
     }
-  }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back(work, t);
+  for (std::thread &t : pool)
+    t.join();
   return out;
 }
 

@@ -1,0 +1,45 @@
+// The launch manifest written by tesselc, as the runtime reads it. Parsing is strict:
+// every missing or ill-typed field is an error naming the field.
+#ifndef TESSEL_RUNTIME_MANIFEST_H
+#define TESSEL_RUNTIME_MANIFEST_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessel::rt {
+
+struct KernelInfo {
+  std::string name;
+  std::string role; // "attention" | "merge"
+  int64_t block = 0;
+  int64_t requestedWorkers = 0; // attention kernels only
+  std::vector<std::string> params;
+};
+
+struct AttentionInfo {
+  std::string name;
+  std::string elementType; // "f16" | "bf16" | "f32"
+  int64_t qHeads = 0, kvHeads = 0, qkDim = 0, vDim = 0, tile = 0;
+  bool inKernelFixup = true;
+  std::optional<int64_t> staticBatch, staticMaxLen;
+  KernelInfo attention;
+  std::optional<KernelInfo> merge;
+  int64_t elementBytes() const { return elementType == "f32" ? 4 : 2; }
+  int64_t group() const { return qHeads / kvHeads; }
+};
+
+struct Manifest {
+  std::string name;
+  std::string ptxFile;
+  std::string target;
+  std::vector<AttentionInfo> functions;
+};
+
+/// Parses manifest JSON. Returns std::nullopt and sets `error` on failure.
+std::optional<Manifest> parseManifest(const std::string &json, std::string &error);
+
+} // namespace tessel::rt
+
+#endif

@@ -1,0 +1,349 @@
+// Device tests of the attention kernels: every compiled variant (sm_90/sm_80 PTX,
+// in-kernel/separate fix-up) and every function in it against the fp64 reference on
+// fresh random inputs, with poisoned outputs, ragged and edge lengths; plus
+// repeatability, CUDA-graph replay with changed lengths, length clamping and the
+// runtime's error paths. Artifacts come from $TESSEL_ARTIFACTS (tools/device/prepare.sh).
+#include "runtime/Runtime.h"
+#include "runtime/abi/AttentionABI.h"
+#include "runtime/tessel_runtime.h"
+#include "test/device/DeviceSupport.h"
+#include "test/reference/RandomProblems.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+using namespace tessel;
+using namespace tessel::device;
+
+namespace {
+
+constexpr int64_t kMaxBatch = 256;
+constexpr int64_t kMaxContext = 524288;
+constexpr double kTolerance = 2e-3;
+
+std::string artifactsRoot() {
+  const char *env = std::getenv("TESSEL_ARTIFACTS");
+  return env ? env : "artifacts";
+}
+
+/// Loaded once per variant directory and kept for the whole run.
+rt::Artifact &artifactFor(const std::string &dir) {
+  static std::map<std::string, std::unique_ptr<rt::Artifact>> cache;
+  auto &slot = cache[dir];
+  if (!slot) {
+    initCuda();
+    rt::LoadOptions options;
+    options.maxBatch = kMaxBatch;
+    options.maxContext = kMaxContext;
+    slot = loadArtifact(dir, options);
+  }
+  return *slot;
+}
+
+struct Outcome {
+  std::vector<float> out;
+  std::vector<uint8_t> raw;
+  double error = 0;
+  uint32_t status = 0;
+};
+
+/// Inputs of one case, on the host and the device.
+struct Case {
+  reference::AttentionProblem problem; // with the lengths the reference uses
+  reference::ElementType type;
+  DeviceMemory q, k, v, lens, out;
+  std::vector<double> ref;
+};
+
+Case makeCase(const rt::AttentionKernel &kernel, const std::vector<int32_t> &launchLens,
+              int64_t maxLen, std::mt19937_64 &rng) {
+  const rt::AttentionInfo &info = kernel.info();
+  reference::ProblemShape shape{info.qHeads, info.kvHeads, info.qkDim, info.vDim,
+                                elementTypeOf(info.elementType)};
+  std::vector<int32_t> clamped;
+  for (int32_t l : launchLens)
+    clamped.push_back(static_cast<int32_t>(std::clamp<int64_t>(l, 0, maxLen)));
+  Case c{reference::randomProblem(shape, clamped, rng, maxLen), shape.elementType};
+  c.q = upload(encode(c.problem.q, c.type));
+  c.k = upload(encode(c.problem.k, c.type));
+  c.v = upload(encode(c.problem.v, c.type));
+  std::vector<uint8_t> lensBytes(launchLens.size() * 4);
+  if (!launchLens.empty())
+    std::memcpy(lensBytes.data(), launchLens.data(), lensBytes.size());
+  c.lens = upload(lensBytes);
+  c.out = DeviceMemory(c.problem.outputSize() * elementBytes(c.type));
+  c.ref = reference::referenceAttention(c.problem);
+  return c;
+}
+
+rt::AttentionArgs argsFor(const Case &c) {
+  rt::AttentionArgs a;
+  a.buffers = {{"query", {c.q.ptr(), c.q.bytes()}},
+               {"key_cache", {c.k.ptr(), c.k.bytes()}},
+               {"value_cache", {c.v.ptr(), c.v.bytes()}},
+               {"context_lens", {c.lens.ptr(), c.lens.bytes()}},
+               {"output", {c.out.ptr(), c.out.bytes()}}};
+  a.batch = static_cast<int32_t>(c.problem.batch);
+  a.maxLen = static_cast<int32_t>(c.problem.maxLen);
+  return a;
+}
+
+void poison(const Case &c) {
+  check(cuMemsetD8(c.out.ptr(), 0xFF, c.out.bytes()), "poison output"); // NaN
+}
+
+Outcome collect(const rt::AttentionKernel &kernel, const Case &c) {
+  check(cuCtxSynchronize(), "cuCtxSynchronize after launch");
+  Outcome o;
+  o.raw = download(c.out);
+  o.out = decode(o.raw, c.type);
+  o.error = reference::relativeError(o.out, c.ref);
+  rt::Error e = kernel.readStatus(o.status, true);
+  EXPECT_FALSE(e) << e.message();
+  return o;
+}
+
+Outcome run(const rt::AttentionKernel &kernel, const Case &c) {
+  poison(c);
+  rt::Error e = kernel.launch(argsFor(c), nullptr);
+  EXPECT_FALSE(e) << e.message();
+  return collect(kernel, c);
+}
+
+std::string describe(const std::vector<int32_t> &lens) {
+  std::string s;
+  for (size_t i = 0; i < lens.size() && i < 12; ++i)
+    s += (i ? "," : "") + std::to_string(lens[i]);
+  if (lens.size() > 12)
+    s += ",... (" + std::to_string(lens.size()) + ")";
+  return s;
+}
+
+class VariantTest : public ::testing::TestWithParam<std::string> {
+protected:
+  rt::Artifact &artifact() { return artifactFor(GetParam()); }
+};
+
+std::string variantName(const ::testing::TestParamInfo<std::string> &info) {
+  std::string name = info.param.substr(info.param.find_last_of('/') + 1);
+  for (char &ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)))
+      ch = '_';
+  return name;
+}
+
+} // namespace
+
+// Every function, ragged and edge lengths (0, 1, tile-1, tile, tile+1), B = 1..256.
+TEST_P(VariantTest, EveryFunctionMatchesTheFp64Reference) {
+  uint64_t seed = reference::testSeed();
+  SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (const std::string &name : artifact().functionNames()) {
+    const rt::AttentionKernel &k = *artifact().function(name);
+    int32_t t = static_cast<int32_t>(k.info().tile);
+    std::uniform_int_distribution<int32_t> small(0, 2 * t + 3);
+    std::vector<int32_t> b256(256);
+    for (int32_t &l : b256)
+      l = small(rng);
+    std::vector<std::vector<int32_t>> cases = {
+        {1}, {t}, {777}, {0, 1, t - 1, t, t + 1, 3 * t + 5}, {1500, 1500, 1500, 1500},
+        {0, 0, 0}, b256,
+    };
+    for (const auto &lens : cases) {
+      int64_t maxLen = std::max<int64_t>(1, *std::max_element(lens.begin(), lens.end()));
+      Case c = makeCase(k, lens, maxLen, rng);
+      Outcome o = run(k, c);
+      EXPECT_LE(o.error, kTolerance) << name << " lens " << describe(lens);
+      EXPECT_EQ(o.status, 0u) << name;
+      bool allEmpty = std::all_of(lens.begin(), lens.end(), [](int32_t l) { return l == 0; });
+      if (allEmpty) {
+        for (float x : o.out)
+          ASSERT_EQ(x, 0.0f) << name << ": empty sequences must give zeros";
+      }
+    }
+  }
+}
+
+// Long contexts: 100003 tokens, and one 512k sequence beside short ones.
+TEST_P(VariantTest, LongAndSkewedContexts) {
+  if (GetParam().find("sm_80") != std::string::npos)
+    GTEST_SKIP() << "long contexts run on the sm_90 variants (same kernel source)";
+  uint64_t seed = reference::testSeed();
+  SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  {
+    const rt::AttentionKernel *k = artifact().function("llama_f16");
+    ASSERT_NE(k, nullptr);
+    Case c = makeCase(*k, {100003}, 100003, rng);
+    EXPECT_LE(run(*k, c).error, kTolerance) << "llama_f16 L=100003";
+  }
+  {
+    const rt::AttentionKernel *k = artifact().function("group7_d128_f16");
+    ASSERT_NE(k, nullptr);
+    std::vector<int32_t> lens = {524288, 100, 2000, 1, 0, 4097};
+    Case c = makeCase(*k, lens, 524288, rng);
+    EXPECT_LE(run(*k, c).error, kTolerance) << "group7 " << describe(lens);
+  }
+}
+
+// The merge order is fixed: 20 launches give bitwise-identical outputs.
+TEST_P(VariantTest, RepeatedLaunchesAreBitwiseIdentical) {
+  std::mt19937_64 rng(reference::testSeed());
+  const rt::AttentionKernel &k = *artifact().function("llama_f16");
+  Case c = makeCase(k, {5000, 3, 700, 129, 20000}, 20000, rng);
+  Outcome first = run(k, c);
+  ASSERT_LE(first.error, kTolerance);
+  for (int i = 0; i < 20; ++i) {
+    Outcome again = run(k, c);
+    ASSERT_EQ(again.raw, first.raw) << "launch " << i << " differs";
+  }
+}
+
+// A captured decode step stays correct when the lengths change on the device.
+TEST_P(VariantTest, CudaGraphReplayWithNewLengths) {
+  std::mt19937_64 rng(reference::testSeed());
+  const rt::AttentionKernel &k = *artifact().function("llama_bf16");
+  Case c = makeCase(k, {300, 5, 4000}, 4096, rng);
+  CUstream stream;
+  check(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  check(cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_GLOBAL), "begin capture");
+  rt::Error e = k.launch(argsFor(c), stream);
+  CUgraph graph;
+  check(cuStreamEndCapture(stream, &graph), "end capture");
+  ASSERT_FALSE(e) << e.message();
+  CUgraphExec exec;
+  check(cuGraphInstantiate(&exec, graph, 0), "cuGraphInstantiate");
+
+  poison(c);
+  check(cuGraphLaunch(exec, stream), "cuGraphLaunch");
+  check(cuStreamSynchronize(stream), "sync");
+  EXPECT_LE(collect(k, c).error, kTolerance);
+
+  // New lengths, same buffers: only device data changes.
+  std::vector<int32_t> next = {4096, 0, 1234};
+  check(cuMemcpyHtoD(c.lens.ptr(), next.data(), 12), "update lengths");
+  for (size_t b = 0; b < next.size(); ++b)
+    c.problem.lens[b] = next[b];
+  c.ref = reference::referenceAttention(c.problem);
+  poison(c);
+  check(cuGraphLaunch(exec, stream), "cuGraphLaunch");
+  check(cuStreamSynchronize(stream), "sync");
+  EXPECT_LE(collect(k, c).error, kTolerance);
+  cuGraphExecDestroy(exec);
+  cuGraphDestroy(graph);
+  cuStreamDestroy(stream);
+}
+
+// Lengths outside [0, Nmax] are clamped (no out-of-bounds read) and reported.
+TEST_P(VariantTest, OutOfRangeLengthsAreClampedAndReported) {
+  std::mt19937_64 rng(reference::testSeed());
+  const rt::AttentionKernel &k = *artifact().function("mha_d64_f16");
+  Case c = makeCase(k, {-5, 100000, 100}, 2048, rng);
+  Outcome o = run(k, c);
+  EXPECT_LE(o.error, kTolerance);
+  EXPECT_EQ(o.status & tessel::abi::kStatusLengthClamped, tessel::abi::kStatusLengthClamped);
+  // The status word was cleared by the read.
+  Case ok = makeCase(k, {10}, 16, rng);
+  EXPECT_EQ(run(k, ok).status, 0u);
+}
+
+TEST_P(VariantTest, LaunchValidationNamesTheKernel) {
+  std::mt19937_64 rng(1);
+  const rt::AttentionKernel &k = *artifact().function("llama_f16");
+  Case c = makeCase(k, {10, 20}, 32, rng);
+  auto expectError = [&](rt::AttentionArgs a, const std::string &fragment) {
+    rt::Error e = k.launch(a, nullptr);
+    ASSERT_TRUE(e) << "expected an error containing '" << fragment << "'";
+    EXPECT_NE(e.message().find("llama_f16_attention"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find(fragment), std::string::npos) << e.message();
+  };
+  rt::AttentionArgs a = argsFor(c);
+  a.buffers.erase("output");
+  expectError(a, "missing buffer 'output'");
+  a = argsFor(c);
+  a.buffers["bias"] = {c.q.ptr(), 16};
+  expectError(a, "unknown buffer 'bias'");
+  a = argsFor(c);
+  a.buffers["key_cache"].bytes -= 2;
+  expectError(a, "buffer 'key_cache' has");
+  a = argsFor(c);
+  a.buffers["query"].ptr += 2;
+  expectError(a, "'query' must be 16-byte aligned");
+  a = argsFor(c);
+  a.batch = kMaxBatch + 1;
+  expectError(a, "maxBatch");
+  a = argsFor(c);
+  a.maxLen = kMaxContext + 1;
+  expectError(a, "maxContext");
+}
+
+INSTANTIATE_TEST_SUITE_P(Artifacts, VariantTest,
+                         ::testing::ValuesIn(artifactDirs(artifactsRoot())), variantName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(VariantTest);
+
+TEST(RuntimeLoad, BadPtxReportsTheJitLog) {
+  initCuda();
+  auto dirs = artifactDirs(artifactsRoot());
+  ASSERT_FALSE(dirs.empty()) << "no artifacts under " << artifactsRoot();
+  std::unique_ptr<rt::Artifact> good = loadArtifact(dirs[0], {4, 64, 0});
+  std::string manifest;
+  {
+    // Rebuild the manifest text from the loaded artifact's file.
+    for (const auto &entry : std::filesystem::directory_iterator(dirs[0]))
+      if (entry.path().string().find(".manifest.json") != std::string::npos) {
+        std::ifstream in(entry.path());
+        manifest.assign(std::istreambuf_iterator<char>(in), {});
+      }
+  }
+  std::unique_ptr<rt::Artifact> bad;
+  rt::Error e = rt::Artifact::loadEmbedded(".version 8.0\n.target sm_90\nthis is not ptx\n",
+                                           manifest, {4, 64, 0}, bad);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e.message().find("cuModuleLoadDataEx failed"), std::string::npos) << e.message();
+  EXPECT_NE(e.message().find("JIT log"), std::string::npos) << e.message();
+
+  e = rt::Artifact::loadEmbedded("", "{not json", {4, 64, 0}, bad);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e.message().find("not valid JSON"), std::string::npos) << e.message();
+}
+
+TEST(RuntimeCApi, ReportsErrorsAsText) {
+  initCuda();
+  auto dirs = artifactDirs(artifactsRoot());
+  ASSERT_FALSE(dirs.empty());
+  std::string ptx, manifest;
+  for (const auto &entry : std::filesystem::directory_iterator(dirs[0])) {
+    std::string p = entry.path().string();
+    if (p.size() > 14 && p.substr(p.size() - 14) == ".manifest.json")
+      manifest = p;
+    else if (p.size() > 4 && p.substr(p.size() - 4) == ".ptx")
+      ptx = p;
+  }
+  TesselArtifact *artifact = nullptr;
+  char error[512];
+  ASSERT_EQ(tesselLoad(ptx.c_str(), manifest.c_str(), 4, 64, &artifact, error, sizeof error),
+            0)
+      << error;
+  EXPECT_NE(tesselAttention(artifact, "no_such_function", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                            16, nullptr, error, sizeof error),
+            0);
+  EXPECT_NE(std::string(error).find("no function 'no_such_function'"), std::string::npos)
+      << error;
+  EXPECT_NE(tesselAttention(artifact, "llama_f16", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 16,
+                            nullptr, error, sizeof error),
+            0);
+  EXPECT_NE(std::string(error).find("llama_f16_attention"), std::string::npos) << error;
+  tesselRelease(artifact);
+  EXPECT_NE(tesselLoad("/nonexistent.ptx", manifest.c_str(), 4, 64, &artifact, error,
+                       sizeof error),
+            0);
+  EXPECT_NE(std::string(error).find("cannot read PTX"), std::string::npos) << error;
+}

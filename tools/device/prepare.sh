@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Here (the build machine, with LLVM/MLIR): build everything, compile the device-test and
+# benchmark models to PTX with tesselc, and stage what the GPU machine needs in
+# .device-carry/ (ignored by git; pass it as `carry`). The GPU machine has CUDA but no
+# LLVM/MLIR, so PTX and the binaries are made here; they run there unchanged.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${TESSEL_BUILD_DIR:-$root/build}"
+carry="$root/.device-carry"
+
+"$root/tools/build.sh"
+rm -rf "$carry"
+mkdir -p "$carry/bin" "$carry/artifacts" "$carry/bench"
+for target in sm_90 sm_80; do
+  for fixup in in-kernel separate; do
+    out="$carry/artifacts/${target}_${fixup}"
+    "$build/bin/tesselc" "$root/test/device/models.mlir" -o "$out" --name models \
+      --target "$target" --fixup "$fixup"
+  done
+done
+"$build/bin/tesselc" "$root/bench/models.mlir" -o "$carry/bench" --name models --fixup in-kernel
+cp "$build/test/device/tessel-device-tests" "$build/bin/tessel-bench" "$carry/bin/"
+du -sh "$carry"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# On the GPU machine, from the repository root, after tools/device/prepare.sh here:
+#   tools/device/run.sh [tests|sanitize|bench|all]   (default: all)
+# tests:    the device gtests on every artifact variant (fresh random inputs).
+# sanitize: compute-sanitizer memcheck and racecheck on the small and ragged cases.
+# bench:    tessel-bench and PyTorch SDPA on bench/anchors.cases, one after the other.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+carry="$root/.device-carry"
+out="${OUT:-/tmp/tessel-out}"
+mkdir -p "$out"
+what="${1:-all}"
+status=0
+
+if [[ "$what" == tests || "$what" == all ]]; then
+  TESSEL_ARTIFACTS="$carry/artifacts" stdbuf -oL "$carry/bin/tessel-device-tests" \
+    ${TESSEL_GTEST_FILTER:+--gtest_filter="$TESSEL_GTEST_FILTER"} 2>&1 |
+    tee "$out/device-tests.log" || status=1
+fi
+if [[ "$what" == sanitize || "$what" == all ]]; then
+  # One variant of each fix-up; the long-context cases are left out (sanitizer speed).
+  for tool in memcheck racecheck; do
+    mkdir -p /tmp/san && rm -rf /tmp/san/* && cp -r "$carry/artifacts/sm_90_in-kernel" \
+      "$carry/artifacts/sm_90_separate" /tmp/san/
+    TESSEL_ARTIFACTS=/tmp/san compute-sanitizer --tool "$tool" --error-exitcode 3 \
+      "$carry/bin/tessel-device-tests" --gtest_brief=1 \
+      --gtest_filter='*RepeatedLaunches*:*CudaGraph*:*Clamped*' 2>&1 |
+      tail -n 15 | tee "$out/sanitizer-$tool.log" || status=1
+  done
+fi
+if [[ "$what" == bench || "$what" == all ]]; then
+  "$carry/bin/tessel-bench" --artifact "$carry/bench" --cases "$root/bench/anchors.cases" \
+    | tee "$out/tessel-bench.log" || status=1
+  python3 "$root/bench/sdpa_compare.py" --manifest "$carry/bench/models.manifest.json" \
+    --cases "$root/bench/anchors.cases" | tee "$out/sdpa.log" || status=1
+fi
+exit $status

@@ -1,0 +1,245 @@
+// tessel-bench: times Tessel's attention kernels on the GPU machine.
+//
+// Each case is timed as the median over CUDA-graph replays (each replay = 20 launches,
+// like ../shared/bench/ANCHORS.md) with CUDA events, after warm-up. Small caches are
+// replicated and rotated so that a replay reads more than the L2 holds. Prints one JSON
+// line per case and a table at the end.
+//
+//   tessel-bench --artifact DIR [--cases FILE | --case "FUNCTION LENS"]... [--replays N]
+//
+// A case line is `FUNCTION LENS`, LENS a comma list of `L` or `NxL` (N sequences of L).
+#include "runtime/Runtime.h"
+#include "test/device/DeviceSupport.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace tessel;
+using namespace tessel::device;
+
+namespace {
+
+struct BenchCase {
+  std::string function;
+  std::string lensText;
+  std::vector<int32_t> lens;
+};
+
+bool parseLens(const std::string &text, std::vector<int32_t> &lens) {
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t x = item.find('x');
+    try {
+      if (x == std::string::npos) {
+        lens.push_back(std::stoi(item));
+      } else {
+        int n = std::stoi(item.substr(0, x)), l = std::stoi(item.substr(x + 1));
+        for (int i = 0; i < n; ++i)
+          lens.push_back(l);
+      }
+    } catch (...) {
+      return false;
+    }
+  }
+  return !lens.empty();
+}
+
+bool parseCase(const std::string &line, BenchCase &c) {
+  std::stringstream ss(line);
+  if (!(ss >> c.function >> c.lensText))
+    return false;
+  return parseLens(c.lensText, c.lens);
+}
+
+/// Fills device memory with random elements without a host copy of the whole buffer:
+/// one random 32 MiB block, copied repeatedly (never zeros: zeros time differently).
+void fillRandom(CUdeviceptr dst, size_t bytes, reference::ElementType type) {
+  static std::vector<uint8_t> block;
+  if (block.empty()) {
+    std::mt19937_64 rng(42);
+    std::normal_distribution<float> normal(0, 1);
+    std::vector<float> values((32u << 20) / 2);
+    for (float &v : values)
+      v = normal(rng);
+    block = encode(values, reference::ElementType::F16);
+  }
+  (void)type; // random bit patterns of f16 values are finite in bf16 and f32 too
+  for (size_t off = 0; off < bytes; off += block.size())
+    check(cuMemcpyHtoD(dst + off, block.data(), std::min(block.size(), bytes - off)),
+          "fill");
+}
+
+struct Result {
+  double us = 0, tbps = 0, kvMiB = 0;
+};
+
+Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays) {
+  const rt::AttentionInfo &info = k.info();
+  reference::ElementType type = elementTypeOf(info.elementType);
+  size_t e = elementBytes(type);
+  int32_t batch = static_cast<int32_t>(c.lens.size());
+  int32_t maxLen = *std::max_element(c.lens.begin(), c.lens.end());
+  size_t kBytes = size_t(batch) * info.kvHeads * maxLen * info.qkDim * e;
+  size_t vBytes = size_t(batch) * info.kvHeads * maxLen * info.vDim * e;
+  double needed = 0;
+  for (int32_t l : c.lens)
+    needed += double(l) * info.kvHeads * (info.qkDim + info.vDim) * e;
+  // Rotate copies so one replay (20 launches) streams > 4x the 50 MB L2.
+  const int launchesPerReplay = 20;
+  int copies = std::clamp<int>(int(std::ceil(200e6 / std::max(needed, 1.0))), 1,
+                               launchesPerReplay);
+  std::vector<DeviceMemory> ks, vs;
+  for (int i = 0; i < copies; ++i) {
+    ks.emplace_back(kBytes);
+    vs.emplace_back(vBytes);
+    fillRandom(ks.back().ptr(), kBytes, type);
+    fillRandom(vs.back().ptr(), vBytes, type);
+  }
+  DeviceMemory q(size_t(batch) * info.qHeads * info.qkDim * e);
+  fillRandom(q.ptr(), q.bytes(), type);
+  DeviceMemory out(size_t(batch) * info.qHeads * info.vDim * e);
+  DeviceMemory lens(size_t(batch) * 4);
+  check(cuMemcpyHtoD(lens.ptr(), c.lens.data(), lens.bytes()), "lens");
+
+  CUstream stream;
+  check(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "stream");
+  check(cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_GLOBAL), "capture");
+  for (int i = 0; i < launchesPerReplay; ++i) {
+    rt::AttentionArgs a;
+    a.buffers = {{"query", {q.ptr(), q.bytes()}},
+                 {"key_cache", {ks[i % copies].ptr(), kBytes}},
+                 {"value_cache", {vs[i % copies].ptr(), vBytes}},
+                 {"context_lens", {lens.ptr(), lens.bytes()}},
+                 {"output", {out.ptr(), out.bytes()}}};
+    a.batch = batch;
+    a.maxLen = maxLen;
+    if (rt::Error err = k.launch(a, stream)) {
+      std::fprintf(stderr, "%s\n", err.message().c_str());
+      std::exit(1);
+    }
+  }
+  CUgraph graph;
+  check(cuStreamEndCapture(stream, &graph), "end capture");
+  CUgraphExec exec;
+  check(cuGraphInstantiate(&exec, graph, 0), "instantiate");
+  CUevent start, stop;
+  check(cuEventCreate(&start, CU_EVENT_DEFAULT), "event");
+  check(cuEventCreate(&stop, CU_EVENT_DEFAULT), "event");
+  for (int i = 0; i < 3; ++i)
+    check(cuGraphLaunch(exec, stream), "warm-up");
+  std::vector<double> times;
+  for (int r = 0; r < replays; ++r) {
+    check(cuEventRecord(start, stream), "record");
+    check(cuGraphLaunch(exec, stream), "replay");
+    check(cuEventRecord(stop, stream), "record");
+    check(cuEventSynchronize(stop), "sync");
+    float ms = 0;
+    check(cuEventElapsedTime(&ms, start, stop), "elapsed");
+    times.push_back(ms * 1000.0 / launchesPerReplay);
+  }
+  uint32_t status = 0;
+  (void)k.readStatus(status, true);
+  std::sort(times.begin(), times.end());
+  Result res;
+  res.us = times[times.size() / 2];
+  res.tbps = needed / (res.us * 1e-6) / 1e12;
+  res.kvMiB = needed / (1 << 20);
+  cuGraphExecDestroy(exec);
+  cuGraphDestroy(graph);
+  cuEventDestroy(start);
+  cuEventDestroy(stop);
+  cuStreamDestroy(stream);
+  return res;
+}
+
+int usage() {
+  std::fprintf(stderr, "usage: tessel-bench --artifact DIR [--cases FILE] [--case \"FUNCTION "
+                       "LENS\"]... [--replays N]\n");
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string artifactDir;
+  std::vector<BenchCase> cases;
+  int replays = 50;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--artifact") {
+      artifactDir = next();
+    } else if (arg == "--replays") {
+      replays = std::max(5, std::atoi(next().c_str()));
+    } else if (arg == "--case") {
+      BenchCase c;
+      std::string text = next();
+      if (!parseCase(text, c)) {
+        std::fprintf(stderr, "tessel-bench: bad case '%s'\n", text.c_str());
+        return 2;
+      }
+      cases.push_back(c);
+    } else if (arg == "--cases") {
+      std::string path = next();
+      std::ifstream in(path);
+      if (!in) {
+        std::fprintf(stderr, "tessel-bench: cannot read '%s'\n", path.c_str());
+        return 2;
+      }
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#')
+          continue;
+        BenchCase c;
+        if (!parseCase(line, c)) {
+          std::fprintf(stderr, "tessel-bench: bad case line '%s'\n", line.c_str());
+          return 2;
+        }
+        cases.push_back(c);
+      }
+    } else {
+      return usage();
+    }
+  }
+  if (artifactDir.empty() || cases.empty())
+    return usage();
+
+  initCuda();
+  int64_t maxBatch = 1, maxContext = 1;
+  for (const BenchCase &c : cases) {
+    maxBatch = std::max<int64_t>(maxBatch, c.lens.size());
+    maxContext = std::max<int64_t>(maxContext, *std::max_element(c.lens.begin(), c.lens.end()));
+  }
+  std::unique_ptr<rt::Artifact> artifact =
+      loadArtifact(artifactDir, rt::LoadOptions{maxBatch, maxContext, 0});
+
+  std::vector<std::pair<BenchCase, Result>> results;
+  for (const BenchCase &c : cases) {
+    const rt::AttentionKernel *k = artifact->function(c.function);
+    if (!k) {
+      std::fprintf(stderr, "tessel-bench: no function '%s'\n", c.function.c_str());
+      return 1;
+    }
+    Result r = timeCase(*k, c, replays);
+    std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
+                "\"kv_heads\": %lld, \"tile\": %lld, \"workers\": %lld, \"kv_mib\": %.1f, "
+                "\"us\": %.2f, \"tbps\": %.3f}\n",
+                c.function.c_str(), c.lens.size(), c.lensText.c_str(),
+                (long long)k->info().qHeads, (long long)k->info().kvHeads,
+                (long long)k->info().tile, (long long)k->workers(), r.kvMiB, r.us, r.tbps);
+    std::fflush(stdout);
+    results.push_back({c, r});
+  }
+  std::printf("\n%-22s %-34s %10s %10s %8s\n", "function", "lens", "KV MiB", "us", "TB/s");
+  for (auto &[c, r] : results)
+    std::printf("%-22s %-34s %10.1f %10.2f %8.3f\n", c.function.c_str(),
+                c.lensText.substr(0, 34).c_str(), r.kvMiB, r.us, r.tbps);
+  return 0;
+}

@@ -22,6 +22,8 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace tessel {
@@ -41,19 +43,37 @@ FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
     why = "head dims above 512 are not supported";
     return failure();
   }
-  // The fewest lanes per token (most tokens in flight, fewest shuffles) whose per-lane
-  // registers for q and o (group * (kPerLane + vPerLane) f32) stay within budget.
-  for (int64_t lanes = 1; lanes <= 32; lanes *= 2) {
-    if (spec.qkDim % (lanes * layout.vecElems) || spec.vDim % (lanes * layout.vecElems))
-      continue;
+  // Layout rules, from the H200 measurements in docs/performance.md:
+  //  - group <= 2 (MHA-like): one 16-byte load per lane per token (the most lanes per
+  //    token): q and the accumulators cost few registers, the kernel fits 4 CTAs/SM
+  //    and keeps 8 steps of loads in flight.
+  //  - larger groups: the fewest lanes per token whose q + accumulators (group * (k+v)
+  //    f32) fit 128 registers: fewer shuffles per token, which bind GQA kernels.
+  // Raw K/V registers in flight: 64 up to groups of 4, 32 beyond (no spills; checked
+  // by ptxas in test/ptx).
+  auto fits = [&](int64_t lanes) {
+    return spec.qkDim % (lanes * layout.vecElems) == 0 &&
+           spec.vDim % (lanes * layout.vecElems) == 0 &&
+           group * (spec.qkDim + spec.vDim) / lanes <= 128;
+  };
+  int64_t lanes = 0;
+  if (group <= 2) {
+    for (int64_t l = 32; l >= 1 && !lanes; l /= 2)
+      if (fits(l))
+        lanes = l;
+  } else {
+    for (int64_t l = 1; l <= 32 && !lanes; l *= 2)
+      if (fits(l))
+        lanes = l;
+  }
+  if (lanes) {
     int64_t k = spec.qkDim / lanes, v = spec.vDim / lanes;
-    if (group * (k + v) > 128)
-      continue;
     layout.lanesPerToken = lanes;
     layout.kPerLane = k;
     layout.vPerLane = v;
-    // Keep about 64 raw elements per lane in flight per step group.
-    layout.unroll = std::max<int64_t>(1, std::min<int64_t>(4, 64 / (k + v)));
+    int64_t rawRegs = group <= 4 ? 64 : 32;
+    int64_t rawRegsPerToken = std::max<int64_t>(1, (k + v) * bytes / 4);
+    layout.unroll = std::clamp<int64_t>(rawRegs / rawRegsPerToken, 1, 16);
     return layout;
   }
   why = "a GQA group of " + std::to_string(group) + " with head dims " +
@@ -128,7 +148,9 @@ private:
   Value slotPtr(Value slot, Value workers); // f32 pointer to the slot
   Value flagPtr(Value worker);
   void writeSlot(const ElementState &s, Value slot, Value workers);
-  void mergeSlot(ElementState &s, Value slot, Value workers);
+  /// Merges the non-host slots of workers [first, last] into `s` in ascending order,
+  /// loading kMergeBatch slots before merging them so their latencies overlap.
+  ElementState mergeSlots(const ElementState &s, Value first, Value last, Value workers);
   void writeOutput(const ElementState &s, Value seq, Value kvHead);
   ElementState loadSlotState(Value slot, Value workers);
 
@@ -500,10 +522,50 @@ ElementState AttentionKernelEmitter::loadSlotState(Value slot, Value workers) {
   return s;
 }
 
-void AttentionKernelEmitter::mergeSlot(ElementState &s, Value slot, Value workers) {
-  ElementState other = loadSlotState(slot, workers);
-  for (size_t k = 0; k < s.m.size(); ++k)
-    mergeStates(s.m[k], s.l[k], s.o[k], other.m[k], other.l[k], other.o[k]);
+// Flattens an ElementState for scf iter_args and back.
+static Values flatten(const ElementState &s) {
+  Values v(s.m);
+  v.append(s.l.begin(), s.l.end());
+  v.append(s.o.begin(), s.o.end());
+  return v;
+}
+static ElementState unflatten(ValueRange v) {
+  size_t n = v.size() / 3;
+  ElementState s;
+  s.m.assign(v.begin(), v.begin() + n);
+  s.l.assign(v.begin() + n, v.begin() + 2 * n);
+  s.o.assign(v.begin() + 2 * n, v.end());
+  return s;
+}
+
+constexpr int64_t kMergeBatch = 8;
+
+ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value first,
+                                                Value last, Value workers) {
+  Values merged = kb.forLoop(
+      first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch), flatten(s),
+      [&](Value j0, ValueRange carried) -> Values {
+        // Issue every load of the batch, then merge: one latency per batch, not per
+        // slot. Slots past `last` are read clamped and replaced by the identity state,
+        // whose merge leaves the state bitwise unchanged.
+        SmallVector<ElementState> batch;
+        SmallVector<Value> valid;
+        for (int64_t u = 0; u < kMergeBatch; ++u) {
+          Value j = kb.add(j0, kb.c32(u));
+          valid.push_back(kb.cmp(CmpIPredicate::sle, j, last));
+          batch.push_back(loadSlotState(kb.mins(j, last), workers));
+        }
+        ElementState st = unflatten(carried);
+        for (int64_t u = 0; u < kMergeBatch; ++u)
+          for (size_t k = 0; k < st.m.size(); ++k) {
+            Value m2 = kb.select(valid[u], batch[u].m[k], kb.negInf());
+            Value l2 = kb.select(valid[u], batch[u].l[k], kb.cf(0));
+            Value o2 = kb.select(valid[u], batch[u].o[k], kb.cf(0));
+            mergeStates(st.m[k], st.l[k], st.o[k], m2, l2, o2);
+          }
+        return flatten(st);
+      });
+  return unflatten(merged);
 }
 
 void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value kvHead) {
@@ -522,22 +584,6 @@ void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value
       kb.store(val, kb.gep(output, elemType(), idx), bytes);
     });
   }
-}
-
-// Flattens an ElementState for scf iter_args and back.
-static Values flatten(const ElementState &s) {
-  Values v(s.m);
-  v.append(s.l.begin(), s.l.end());
-  v.append(s.o.begin(), s.o.end());
-  return v;
-}
-static ElementState unflatten(ValueRange v) {
-  size_t n = v.size() / 3;
-  ElementState s;
-  s.m.assign(v.begin(), v.begin() + n);
-  s.l.assign(v.begin() + n, v.begin() + 2 * n);
-  s.o.assign(v.begin() + 2 * n, v.end());
-  return s;
 }
 
 void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
@@ -597,32 +643,33 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
                       writeSlot(es, kb.add(workers, cta), workers);
                       return {};
                     }
-                    // Wait for the later contributors, merge in ascending order.
+                    // Wait for the later contributors: thread i spins on the flag of
+                    // contributor first + i (acquire); the barrier then publishes what
+                    // they observed to the whole CTA (the CUTLASS semaphore pattern).
                     Value last = workerOfTile(total, workers, kb.sub(headEnd, kb.c32(1)));
                     Value first = kb.add(cta, kb.c32(1));
-                    Values merged = kb.forLoop(
-                        first, kb.add(last, kb.c32(1)), kb.c32(1), flatten(es),
-                        [&](Value j, ValueRange carried) -> Values {
-                          kb.whileLoop(
-                              ValueRange{},
-                              [&](ValueRange) {
-                                Value flag = kb.loadAcquire(flagPtr(j));
-                                return kb.cmp(CmpIPredicate::ne, flag, kb.c32(1));
-                              },
-                              [&](ValueRange) -> Values { return {}; });
-                          ElementState s = unflatten(carried);
-                          mergeSlot(s, j, workers);
-                          return flatten(s);
-                        });
-                    kb.barrier(); // every thread has read every flag and slot
-                    kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
-                      kb.forLoop(first, kb.add(last, kb.c32(1)), kb.c32(1), {},
-                                 [&](Value j, ValueRange) -> Values {
-                                   kb.store(kb.c32(0), flagPtr(j), 4);
-                                   return {};
-                                 });
-                    });
-                    writeOutput(unflatten(merged), seq, kvHead);
+                    Value waiters = kb.sub(kb.add(last, kb.c32(1)), first);
+                    kb.forLoop(tid, waiters, kb.c32(abi::kBlockThreads), {},
+                               [&](Value i, ValueRange) -> Values {
+                                 Value flag = flagPtr(kb.add(first, i));
+                                 kb.whileLoop(
+                                     ValueRange{},
+                                     [&](ValueRange) {
+                                       return kb.cmp(CmpIPredicate::ne,
+                                                     kb.loadAcquire(flag), kb.c32(1));
+                                     },
+                                     [&](ValueRange) -> Values { return {}; });
+                                 return {};
+                               });
+                    kb.barrier();
+                    ElementState merged = mergeSlots(es, first, last, workers);
+                    kb.barrier(); // every slot has been read: the flags can be reset
+                    kb.forLoop(tid, waiters, kb.c32(abi::kBlockThreads), {},
+                               [&](Value i, ValueRange) -> Values {
+                                 kb.store(kb.c32(0), flagPtr(kb.add(first, i)), 4);
+                                 return {};
+                               });
+                    writeOutput(merged, seq, kvHead);
                     return {};
                   },
                   [&]() -> Values {
@@ -668,14 +715,8 @@ void AttentionKernelEmitter::emitMerge(gpu::GPUFuncOp func) {
           workerOfTile(total, workers, kb.sub(kb.add(headBegin, nt), kb.c32(1)));
       kb.ifThen(kb.cmp(CmpIPredicate::slt, first, last), [&] {
         ElementState s = loadSlotState(kb.add(workers, first), workers);
-        Values merged = kb.forLoop(kb.add(first, kb.c32(1)), kb.add(last, kb.c32(1)),
-                                   kb.c32(1), flatten(s),
-                                   [&](Value j, ValueRange carried) -> Values {
-                                     ElementState st = unflatten(carried);
-                                     mergeSlot(st, j, workers);
-                                     return flatten(st);
-                                   });
-        writeOutput(unflatten(merged), seq, kvHead);
+        ElementState merged = mergeSlots(s, kb.add(first, kb.c32(1)), last, workers);
+        writeOutput(merged, seq, kvHead);
       });
     });
   });

@@ -652,13 +652,26 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
                     kb.forLoop(tid, waiters, kb.c32(abi::kBlockThreads), {},
                                [&](Value i, ValueRange) -> Values {
                                  Value flag = flagPtr(kb.add(first, i));
-                                 kb.whileLoop(
-                                     ValueRange{},
-                                     [&](ValueRange) {
-                                       return kb.cmp(CmpIPredicate::ne,
-                                                     kb.loadAcquire(flag), kb.c32(1));
+                                 // Bounded: a missing contributor is reported through
+                                 // the status word instead of hanging the GPU.
+                                 Values polls = kb.whileLoop(
+                                     ValueRange{kb.c32(0)},
+                                     [&](ValueRange n) {
+                                       Value waiting = kb.cmp(CmpIPredicate::ne,
+                                                              kb.loadAcquire(flag), kb.c32(1));
+                                       Value patient = kb.cmp(CmpIPredicate::slt, n[0],
+                                                              kb.c32(abi::kFixupSpinLimit));
+                                       return kb.andi(waiting, patient);
                                      },
-                                     [&](ValueRange) -> Values { return {}; });
+                                     [&](ValueRange n) -> Values {
+                                       return {kb.add(n[0], kb.c32(1))};
+                                     });
+                                 kb.ifThen(kb.cmp(CmpIPredicate::sge, polls[0],
+                                                  kb.c32(abi::kFixupSpinLimit)),
+                                           [&] {
+                                             kb.atomicOr(status,
+                                                         kb.c32(abi::kStatusFixupTimeout));
+                                           });
                                  return {};
                                });
                     kb.barrier();

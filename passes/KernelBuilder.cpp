@@ -1,6 +1,5 @@
 #include "passes/KernelBuilder.h"
 
-#include "mlir/Dialect/Math/IR/Math.h"
 
 #include <limits>
 
@@ -43,7 +42,17 @@ Value KernelBuilder::fmax(Value x, Value y) { return arith::MaximumFOp::create(b
 Value KernelBuilder::fcmp(arith::CmpFPredicate p, Value x, Value y) {
   return arith::CmpFOp::create(b, p, x, y);
 }
-Value KernelBuilder::exp2(Value x) { return math::Exp2Op::create(b, x); }
+Value KernelBuilder::exp2(Value x) {
+  // ex2.approx.f32 directly: lowering math.exp2 through convert-gpu-to-nvvm picked
+  // either the intrinsic or a libdevice call (__nv_exp2f, unresolved at JIT) depending
+  // on pattern order, which is not stable from run to run. 2^-inf = +0 as required.
+  return LLVM::InlineAsmOp::create(b, f32(), ValueRange{x}, "ex2.approx.f32 $0, $1;",
+                                   "=f,f", /*has_side_effects=*/false,
+                                   /*is_align_stack=*/false,
+                                   LLVM::tailcallkind::TailCallKind::None,
+                                   LLVM::AsmDialectAttr(), ArrayAttr())
+      .getResult(0);
+}
 
 Value KernelBuilder::gep(Value base, Type elem, Value index) {
   return LLVM::GEPOp::create(b, base.getType(), elem, base, ValueRange{index});

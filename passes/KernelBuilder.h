@@ -52,6 +52,7 @@ public:
   mlir::Value fdiv(mlir::Value x, mlir::Value y);
   mlir::Value fmax(mlir::Value x, mlir::Value y);
   mlir::Value fcmp(mlir::arith::CmpFPredicate p, mlir::Value x, mlir::Value y);
+  /// 2^x with ex2.approx.f32 (f32 only).
   mlir::Value exp2(mlir::Value x);
 
   /// `base + index` elements of `elem`.

@@ -10,6 +10,10 @@
 namespace tessel {
 
 void IRDumper::runAfterPass(mlir::Pass *pass, mlir::Operation *op) {
+  // Pass-manager adaptors (the nesting into func.func / gpu.module) are not passes of
+  // the pipeline: their nested passes are dumped themselves.
+  if (pass->getArgument().empty())
+    return;
   auto [it, inserted] = state.numbers.try_emplace(pass, state.next);
   if (inserted)
     ++state.next;

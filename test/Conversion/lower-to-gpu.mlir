@@ -1,0 +1,44 @@
+// RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu --split-input-file | FileCheck %s
+// RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=separate --tessel-lower-to-gpu --split-input-file | FileCheck %s --check-prefix=SEP
+
+// The host function becomes a launch plan; the kernel takes raw pointers and scalars in
+// the ABI's order (q, k, v, lens, out, workspace, status, batch, max_len).
+// CHECK: module attributes {gpu.container_module}
+// CHECK: tessel.launch_plan @gqa {block_size = 128 : i64, element_type = f16, fixup = #tessel.fixup<in_kernel>, kernel = @tessel_kernels::@gqa_attention, kv_heads = 2 : i64, q_heads = 8 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}
+// CHECK-NOT: func.func @gqa
+// CHECK: gpu.module @tessel_kernels
+// CHECK-DAG: llvm.mlir.global external @gqa_dyn_smem() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+// CHECK-DAG: llvm.mlir.global internal @gqa_warp_states() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<1088 x f32>
+// CHECK: gpu.func @gqa_attention(%{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: i32, %{{.*}}: i32) kernel
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// Lengths are clamped into [0, Nmax] and clamps are reported in the status word.
+// CHECK: llvm.atomicrmw _or
+// Hot loads are 16 bytes wide and aligned.
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xf16>
+// CHECK-DAG: gpu.shuffle xor
+// CHECK-DAG: llvm.inline_asm "ex2.approx.f32 $0, $1;"
+// The in-kernel fix-up: acquire the contributors' flags, release our own.
+// CHECK: llvm.load %{{.*}} atomic syncscope("device") acquire {alignment = 4 : i64} : !llvm.ptr<1> -> i32
+// CHECK: nvvm.memory.barrier <gpu>
+// CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") release {alignment = 4 : i64} : i32, !llvm.ptr<1>
+// CHECK: gpu.return
+// CHECK-NOT: gpu.func @gqa_merge
+
+// SEP: tessel.launch_plan @gqa {{{.*}}fixup = #tessel.fixup<separate>, kernel = @tessel_kernels::@gqa_attention{{.*}}merge_kernel = @tessel_kernels::@gqa_merge
+// SEP: gpu.func @gqa_attention(
+// SEP-NOT: atomic syncscope("device") acquire
+// SEP: gpu.func @gqa_merge(%{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
+func.func @gqa(%q: tensor<?x8x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tensor<?x2x?x64xf16>, %l: tensor<?xi32>) -> tensor<?x8x64xf16> {
+  %o = tessel.attention %q, %k, %v, %l {scale = 0.125 : f32} : (tensor<?x8x64xf16>, tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?xi32>) -> tensor<?x8x64xf16>
+  return %o : tensor<?x8x64xf16>
+}
+
+// -----
+
+// Static shapes are recorded so the runtime can check the user's launch against them.
+// CHECK: tessel.launch_plan @static_shapes {{{.*}}static_batch = 4 : i64, static_max_len = 512 : i64
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xbf16>
+func.func @static_shapes(%q: tensor<4x32x128xbf16>, %k: tensor<4x8x512x128xbf16>, %v: tensor<4x8x512x128xbf16>, %l: tensor<4xi32>) -> tensor<4x32x128xbf16> {
+  %o = tessel.attention %q, %k, %v, %l : (tensor<4x32x128xbf16>, tensor<4x8x512x128xbf16>, tensor<4x8x512x128xbf16>, tensor<4xi32>) -> tensor<4x32x128xbf16>
+  return %o : tensor<4x32x128xbf16>
+}

@@ -1,0 +1,76 @@
+// The runtime's manifest reader against what tesselc writes (the compiler-runtime
+// contract) and against malformed manifests.
+#include "runtime/Manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace tessel::rt;
+
+namespace {
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string replaceOnce(std::string text, const std::string &from, const std::string &to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "fixture lacks '" << from << "'";
+  if (at != std::string::npos)
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+} // namespace
+
+#ifdef TESSEL_EXAMPLE_MANIFEST
+TEST(Manifest, ReadsWhatTesselcWrites) {
+  std::string error;
+  auto m = parseManifest(readFile(TESSEL_EXAMPLE_MANIFEST), error);
+  ASSERT_TRUE(m) << error;
+  EXPECT_EQ(m->target, "sm_90");
+  ASSERT_EQ(m->functions.size(), 2u);
+  const AttentionInfo &f16 = m->functions[0];
+  EXPECT_EQ(f16.name, "llama3_8b_attention_f16");
+  EXPECT_EQ(f16.elementType, "f16");
+  EXPECT_EQ(f16.qHeads, 32);
+  EXPECT_EQ(f16.kvHeads, 8);
+  EXPECT_EQ(f16.group(), 4);
+  EXPECT_TRUE(f16.inKernelFixup);
+  EXPECT_FALSE(f16.merge.has_value());
+  EXPECT_FALSE(f16.staticBatch.has_value());
+  EXPECT_EQ(f16.attention.params.size(), 9u);
+  EXPECT_EQ(m->functions[1].elementType, "bf16");
+}
+
+TEST(Manifest, RejectsBrokenManifestsWithTheField) {
+  std::string good = readFile(TESSEL_EXAMPLE_MANIFEST);
+  struct Case {
+    std::string text, message;
+  } cases[] = {
+      {"{ not json", "manifest is not valid JSON"},
+      {replaceOnce(good, "\"q_heads\": 32", "\"q_heads\": \"32\""),
+       "field 'q_heads' must be an integer"},
+      {replaceOnce(good, "\"kv_heads\": 8", "\"kv_heads\": 5"),
+       "inconsistent head counts"},
+      {replaceOnce(good, "\"fixup\": \"in_kernel\"", "\"fixup\": \"eager\""),
+       "unknown fixup 'eager'"},
+      {replaceOnce(good, "\"name\": \"max_len\"", "\"name\": \"nmax\""),
+       "parameters differ from this runtime's ABI"},
+      {replaceOnce(good, "\"format\": \"tessel-manifest\"", "\"format\": \"other\""),
+       "'format' is not 'tessel-manifest'"},
+      {replaceOnce(good, "\"element_type\": \"f16\"", "\"element_type\": \"f8\""),
+       "unsupported element type 'f8'"},
+  };
+  for (const Case &c : cases) {
+    std::string error;
+    EXPECT_FALSE(parseManifest(c.text, error));
+    EXPECT_NE(error.find(c.message), std::string::npos) << error;
+  }
+}
+#endif

@@ -162,8 +162,7 @@ std::vector<std::string> Artifact::functionNames() const {
 
 Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const {
   const std::string kw = "kernel '" + spec.attention.name + "'";
-  const char *missing = nullptr;
-  if (Error e = validate(args, missing))
+  if (Error e = validate(args))
     return e;
   if (args.batch == 0)
     return Error(); // nothing to compute
@@ -190,15 +189,13 @@ Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const 
   return Error();
 }
 
-Error AttentionKernel::validate(const AttentionArgs &args, const char *&missing) const {
+Error AttentionKernel::validate(const AttentionArgs &args) const {
   const std::string kw = "kernel '" + spec.attention.name + "'";
   static const char *const names[] = {"query", "key_cache", "value_cache", "context_lens",
                                       "output"};
   for (const char *name : names)
-    if (!args.buffers.count(name)) {
-      missing = name;
+    if (!args.buffers.count(name))
       return Error::failure(kw + ": missing buffer '" + name + "'");
-    }
   for (const auto &[name, buf] : args.buffers) {
     bool known = false;
     for (const char *n : names)

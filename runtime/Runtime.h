@@ -72,7 +72,7 @@ public:
 
 private:
   friend class Artifact;
-  Error validate(const AttentionArgs &args, const char *&missing) const;
+  Error validate(const AttentionArgs &args) const;
   AttentionInfo spec;
   CUfunction attention = nullptr, merge = nullptr;
   int64_t numWorkers = 0;

@@ -41,28 +41,25 @@ std::vector<double> referenceAttention(const AttentionProblem &p) {
       if (len == 0)
         continue;
       scores.resize(len);
-      {
-        int64_t g = h / p.group();
-        double maxScore = -std::numeric_limits<double>::infinity();
-        for (int64_t i = 0; i < len; ++i) {
-          double dot = 0;
-          for (int64_t d = 0; d < p.qkDim; ++d)
-            dot +=
-                static_cast<double>(p.q[p.qIndex(b, h, d)]) * p.k[p.kIndex(b, g, i, d)];
-          scores[i] = dot * static_cast<double>(p.scale);
-          maxScore = std::max(maxScore, scores[i]);
-        }
-        double sum = 0;
-        for (int64_t i = 0; i < len; ++i) {
-          scores[i] = std::exp(scores[i] - maxScore);
-          sum += scores[i];
-        }
-        for (int64_t d = 0; d < p.vDim; ++d) {
-          double acc = 0;
-          for (int64_t i = 0; i < len; ++i)
-            acc += scores[i] * p.v[p.vIndex(b, g, i, d)];
-          out[p.oIndex(b, h, d)] = acc / sum;
-        }
+      int64_t g = h / p.group();
+      double maxScore = -std::numeric_limits<double>::infinity();
+      for (int64_t i = 0; i < len; ++i) {
+        double dot = 0;
+        for (int64_t d = 0; d < p.qkDim; ++d)
+          dot += static_cast<double>(p.q[p.qIndex(b, h, d)]) * p.k[p.kIndex(b, g, i, d)];
+        scores[i] = dot * static_cast<double>(p.scale);
+        maxScore = std::max(maxScore, scores[i]);
+      }
+      double sum = 0;
+      for (int64_t i = 0; i < len; ++i) {
+        scores[i] = std::exp(scores[i] - maxScore);
+        sum += scores[i];
+      }
+      for (int64_t d = 0; d < p.vDim; ++d) {
+        double acc = 0;
+        for (int64_t i = 0; i < len; ++i)
+          acc += scores[i] * p.v[p.vIndex(b, g, i, d)];
+        out[p.oIndex(b, h, d)] = acc / sum;
       }
     }
   };

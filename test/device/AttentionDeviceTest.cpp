@@ -347,3 +347,22 @@ TEST(RuntimeCApi, ReportsErrorsAsText) {
             0);
   EXPECT_NE(std::string(error).find("cannot read PTX"), std::string::npos) << error;
 }
+
+#ifdef TESSEL_EMBEDDED_HEADER
+#include TESSEL_EMBEDDED_HEADER
+
+// A header written by `tesselc --emit=header` loads with loadEmbedded and runs.
+TEST(RuntimeEmbedded, HeaderArtifactMatchesTheReference) {
+  initCuda();
+  std::unique_ptr<rt::Artifact> artifact;
+  rt::Error e = rt::Artifact::loadEmbedded(llama_ptx, llama_manifest, {4, 2048, 0}, artifact);
+  ASSERT_FALSE(e) << e.message();
+  const rt::AttentionKernel *k = artifact->function("llama3_8b_attention_f16");
+  ASSERT_NE(k, nullptr);
+  std::mt19937_64 rng(reference::testSeed());
+  Case c = makeCase(*k, {300, 0, 1025}, 1025, rng);
+  Outcome o = run(*k, c);
+  EXPECT_LE(o.error, kTolerance);
+  EXPECT_EQ(o.status, 0u);
+}
+#endif

@@ -94,9 +94,10 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
   for (const AttentionInfo &info : artifact->meta.functions) {
     auto k = std::make_unique<AttentionKernel>();
     k->spec = info;
+    k->label = "kernel '" + info.attention.name + "'";
     k->maxBatch = options.maxBatch;
     k->maxContext = options.maxContext;
-    const std::string kw = "kernel '" + info.attention.name + "'";
+    const std::string &kw = k->label;
     TESSEL_CU(kw, cuModuleGetFunction(&k->attention, artifact->module,
                                       info.attention.name.c_str()));
     if (info.merge)
@@ -161,7 +162,7 @@ std::vector<std::string> Artifact::functionNames() const {
 }
 
 Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const {
-  const std::string kw = "kernel '" + spec.attention.name + "'";
+  const std::string &kw = label;
   if (Error e = validate(args))
     return e;
   if (args.batch == 0)
@@ -190,7 +191,7 @@ Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const 
 }
 
 Error AttentionKernel::validate(const AttentionArgs &args) const {
-  const std::string kw = "kernel '" + spec.attention.name + "'";
+  const std::string &kw = label;
   static const char *const names[] = {"query", "key_cache", "value_cache", "context_lens",
                                       "output"};
   for (const char *name : names)
@@ -248,7 +249,7 @@ Error AttentionKernel::validate(const AttentionArgs &args) const {
 }
 
 Error AttentionKernel::readStatus(uint32_t &value, bool clear) const {
-  const std::string kw = "kernel '" + spec.attention.name + "'";
+  const std::string &kw = label;
   TESSEL_CU(kw, cuMemcpyDtoH(&value, status, 4));
   if (clear)
     TESSEL_CU(kw, cuMemsetD8(status, 0, 4));

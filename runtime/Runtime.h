@@ -74,6 +74,7 @@ private:
   friend class Artifact;
   Error validate(const AttentionArgs &args) const;
   AttentionInfo spec;
+  std::string label; // "kernel '<name>'", built once at load for error messages
   CUfunction attention = nullptr, merge = nullptr;
   int64_t numWorkers = 0;
   int64_t maxBatch = 0, maxContext = 0;

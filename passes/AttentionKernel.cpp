@@ -425,12 +425,6 @@ Values AttentionKernelEmitter::mergeTokenGroups(Values st) {
           st[G + h] = l;
         }
       }
-      if (nV == 0) {
-        Value m = st[h], l = st[G + h], dummy = kb.cf(0);
-        mergeStates(m, l, dummy, m2, l2, dummy);
-        st[h] = m;
-        st[G + h] = l;
-      }
     }
   }
   return st;

@@ -26,7 +26,6 @@ Value KernelBuilder::select(Value c, Value x, Value y) {
   return arith::SelectOp::create(b, c, x, y);
 }
 Value KernelBuilder::andi(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
-Value KernelBuilder::ori(Value x, Value y) { return arith::OrIOp::create(b, x, y); }
 Value KernelBuilder::ceilDiv(Value x, int64_t d) {
   Type t = x.getType();
   Value dv = t.isInteger(64) ? c64(d) : c32(d);

@@ -42,7 +42,6 @@ public:
   mlir::Value cmp(mlir::arith::CmpIPredicate p, mlir::Value x, mlir::Value y);
   mlir::Value select(mlir::Value c, mlir::Value x, mlir::Value y);
   mlir::Value andi(mlir::Value x, mlir::Value y);
-  mlir::Value ori(mlir::Value x, mlir::Value y);
   /// ceil(x / d) for non-negative x and a positive constant d.
   mlir::Value ceilDiv(mlir::Value x, int64_t d);
   mlir::Value toI64(mlir::Value x); // zero-extends an i32 index

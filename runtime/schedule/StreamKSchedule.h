@@ -84,8 +84,6 @@ struct Segment {
   int64_t endTile;   // exclusive, within the head
   bool host;         // holds the head's first tile: this worker writes the output
   bool finishing;    // holds the head's last tile
-  /// Token range [tokenBegin, tokenEnd) of this segment.
-  int64_t tokenBegin(int64_t tile) const { return firstTile * tile; }
 };
 
 /// The segments of worker w, in the order the worker executes them (ascending tiles).

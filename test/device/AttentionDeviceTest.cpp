@@ -14,8 +14,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 
@@ -293,16 +291,8 @@ TEST(RuntimeLoad, BadPtxReportsTheJitLog) {
   initCuda();
   auto dirs = artifactDirs(artifactsRoot());
   ASSERT_FALSE(dirs.empty()) << "no artifacts under " << artifactsRoot();
-  std::unique_ptr<rt::Artifact> good = loadArtifact(dirs[0], {4, 64, 0});
-  std::string manifest;
-  {
-    // Rebuild the manifest text from the loaded artifact's file.
-    for (const auto &entry : std::filesystem::directory_iterator(dirs[0]))
-      if (entry.path().string().find(".manifest.json") != std::string::npos) {
-        std::ifstream in(entry.path());
-        manifest.assign(std::istreambuf_iterator<char>(in), {});
-      }
-  }
+  // A valid manifest with PTX that does not assemble.
+  std::string manifest = readText(artifactFiles(dirs[0]).manifest);
   std::unique_ptr<rt::Artifact> bad;
   rt::Error e = rt::Artifact::loadEmbedded(".version 8.0\n.target sm_90\nthis is not ptx\n",
                                            manifest, {4, 64, 0}, bad);
@@ -319,14 +309,7 @@ TEST(RuntimeCApi, ReportsErrorsAsText) {
   initCuda();
   auto dirs = artifactDirs(artifactsRoot());
   ASSERT_FALSE(dirs.empty());
-  std::string ptx, manifest;
-  for (const auto &entry : std::filesystem::directory_iterator(dirs[0])) {
-    std::string p = entry.path().string();
-    if (p.size() > 14 && p.substr(p.size() - 14) == ".manifest.json")
-      manifest = p;
-    else if (p.size() > 4 && p.substr(p.size() - 4) == ".ptx")
-      ptx = p;
-  }
+  const auto [ptx, manifest] = artifactFiles(dirs[0]);
   TesselArtifact *artifact = nullptr;
   char error[512];
   ASSERT_EQ(tesselLoad(ptx.c_str(), manifest.c_str(), 4, 64, &artifact, error, sizeof error),

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace tessel::device {
 
@@ -115,26 +117,33 @@ std::vector<std::string> artifactDirs(const std::string &root) {
   return dirs;
 }
 
-std::unique_ptr<rt::Artifact> loadArtifact(const std::string &dir,
-                                           const rt::LoadOptions &options) {
+ArtifactFiles artifactFiles(const std::string &dir) {
   namespace fs = std::filesystem;
+  const std::string suffix = ".manifest.json";
   for (const auto &entry : fs::directory_iterator(dir)) {
     std::string path = entry.path().string();
-    const std::string suffix = ".manifest.json";
     if (path.size() > suffix.size() &&
-        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      std::string ptx = path.substr(0, path.size() - suffix.size()) + ".ptx";
-      std::unique_ptr<rt::Artifact> artifact;
-      rt::Error e = rt::Artifact::load(ptx, path, options, artifact);
-      if (e) {
-        std::fprintf(stderr, "loading %s: %s\n", path.c_str(), e.message().c_str());
-        std::abort();
-      }
-      return artifact;
-    }
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return {path.substr(0, path.size() - suffix.size()) + ".ptx", path};
   }
   std::fprintf(stderr, "no manifest in %s\n", dir.c_str());
   std::abort();
+}
+
+std::string readText(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::unique_ptr<rt::Artifact> loadArtifact(const std::string &dir,
+                                           const rt::LoadOptions &options) {
+  ArtifactFiles files = artifactFiles(dir);
+  std::unique_ptr<rt::Artifact> artifact;
+  if (rt::Error e = rt::Artifact::load(files.ptx, files.manifest, options, artifact)) {
+    std::fprintf(stderr, "loading %s: %s\n", files.manifest.c_str(), e.message().c_str());
+    std::abort();
+  }
+  return artifact;
 }
 
 } // namespace tessel::device

@@ -48,6 +48,13 @@ void initCuda();
 
 /// Artifact directories (each holding NAME.ptx + NAME.manifest.json) under `root`.
 std::vector<std::string> artifactDirs(const std::string &root);
+/// The PTX and manifest paths of the single artifact in `dir` (aborts if none).
+struct ArtifactFiles {
+  std::string ptx, manifest;
+};
+ArtifactFiles artifactFiles(const std::string &dir);
+std::string readText(const std::string &path);
+
 /// Loads the single artifact in `dir`.
 std::unique_ptr<rt::Artifact> loadArtifact(const std::string &dir,
                                            const rt::LoadOptions &options);

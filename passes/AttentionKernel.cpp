@@ -9,10 +9,11 @@
 //      keeping an online-softmax state for the GQA group's query heads; token groups of
 //      a warp are merged with shuffles, warps through shared memory;
 //   4. finishes by role: host+finishing writes the output; a non-host segment publishes
-//      its state to its workspace slot and release-stores its flag; a host that does
-//      not finish its head acquires the flags of the later contributors, merges their
-//      states in ascending worker order and writes the output (in_kernel), or writes its
-//      state to its host slot for the merge kernel (separate).
+//      its state to its workspace slot and adds 1 (release) to its host's arrival
+//      counter; a host that does not finish its head waits (acquire) until its counter
+//      equals its number of contributors, merges their states in ascending worker order
+//      and writes the output (in_kernel), or writes its state to its host slot for the
+//      merge kernel (separate).
 // Scores are in base 2: q is pre-scaled by scale * log2(e), one ex2.approx per score.
 #include "passes/AttentionKernel.h"
 
@@ -49,8 +50,12 @@ FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
   //    and keeps 8 steps of loads in flight.
   //  - larger groups: the fewest lanes per token whose q + accumulators (group * (k+v)
   //    f32) fit 128 registers: fewer shuffles per token, which bind GQA kernels.
-  // Raw K/V registers in flight: 64 up to groups of 4, 32 beyond (no spills; checked
-  // by ptxas in test/ptx).
+  // Raw K/V registers per iteration: 64 up to groups of 4, 32 beyond (no spills;
+  // checked by ptxas in test/ptx). Software pipelining (the next iteration's loads in
+  // flight while this one computes) holds twice that: it pays for group <= 2, whose
+  // q and accumulators are small (H100: MHA 1x262144 3.09 -> 3.10 TB/s, 1x1024
+  // 11.3 -> 10.5 us); a GQA-4 kernel would spill, and halving its unroll to pipeline
+  // cost 1.2% at large KV for 3% at short contexts (docs/performance.md, v5).
   auto fits = [&](int64_t lanes) {
     return spec.qkDim % (lanes * layout.vecElems) == 0 &&
            spec.vDim % (lanes * layout.vecElems) == 0 &&
@@ -72,6 +77,7 @@ FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
     layout.kPerLane = k;
     layout.vPerLane = v;
     int64_t rawRegs = group <= 4 ? 64 : 32;
+    layout.pipelined = group <= 2;
     int64_t rawRegsPerToken = std::max<int64_t>(1, (k + v) * bytes / 4);
     layout.unroll = std::clamp<int64_t>(rawRegs / rawRegsPerToken, 1, 16);
     return layout;
@@ -123,6 +129,11 @@ private:
     return (group() * spec.vDim + abi::kBlockThreads - 1) / abi::kBlockThreads;
   }
   Type elemType() { return spec.elementType; }
+  // Head-dim chunks are interleaved over a token's lanes: chunk c of lane `sub` holds
+  // elements [(c * lanesPerToken + sub) * vecElems, +vecElems), so one 16-byte load
+  // instruction of the token's lanes reads a contiguous span (whole 32-byte sectors).
+  Value laneOffset(Value sub) { return kb.mul(sub, kb.c32(layout.vecElems)); }
+  int64_t chunkStride(int64_t c) { return c * layout.lanesPerToken * layout.vecElems; }
   Type vecType() { return VectorType::get({layout.vecElems}, elemType()); }
   Type vecF32Type() { return VectorType::get({layout.vecElems}, kb.f32()); }
 
@@ -138,21 +149,22 @@ private:
 
   // Segment processing.
   Values loadQuery(Value seq, Value kvHead, Value sub);
+  /// Loads q and streams the segment's tokens; returns the warp's per-token-group state.
   Values streamSegment(Value seq, Value kvHead, Value tokBegin, Value tokEnd, Value grp,
-                       Value sub, const Values &q);
+                       Value sub);
   Values mergeTokenGroups(Values state);
   ElementState combineWarps(const Values &state, Value grp, Value sub);
   void mergeStates(Value &m, Value &l, Value &o, Value m2, Value l2, Value o2);
 
   // Workspace.
-  Value slotPtr(Value slot, Value workers); // f32 pointer to the slot
+  Value slotPtr(Value slot); // f32 pointer to the slot
   Value flagPtr(Value worker);
-  void writeSlot(const ElementState &s, Value slot, Value workers);
+  void writeSlot(const ElementState &s, Value slot);
   /// Merges the non-host slots of workers [first, last] into `s` in ascending order,
   /// loading kMergeBatch slots before merging them so their latencies overlap.
-  ElementState mergeSlots(const ElementState &s, Value first, Value last, Value workers);
+  ElementState mergeSlots(const ElementState &s, Value first, Value last);
   void writeOutput(const ElementState &s, Value seq, Value kvHead);
-  ElementState loadSlotState(Value slot, Value workers);
+  ElementState loadSlotState(Value slot);
 
   // Element e of this thread's k-th element; `valid` when e < group * Dv.
   Value elementIndex(int64_t k) { return kb.add(tid, kb.c32(k * abi::kBlockThreads)); }
@@ -168,9 +180,8 @@ void AttentionKernelEmitter::commonPrologue() {
   tid = kb.threadIdX();
   lane = kb.andi(tid, kb.c32(31));
   warp = kb.divu(tid, kb.c32(32));
-  Value dyn = sharedBase(dynShared);
-  offsetsShared = dyn;
-  lensShared = kb.gep(dyn, kb.i32(), kb.add(batch, kb.c32(1)));
+  offsetsShared = sharedBase(dynShared);
+  lensShared = kb.gep(offsetsShared, kb.i32(), kb.add(batch, kb.c32(1)));
 }
 
 /// offsets[0..B] and clamped lengths in shared memory; returns T (same in all threads).
@@ -279,10 +290,9 @@ Values AttentionKernelEmitter::loadQuery(Value seq, Value kvHead, Value sub) {
   for (int64_t h = 0; h < group(); ++h) {
     Value head = kb.add(kb.mul(kvHead, kb.c32(group())), kb.c32(h));
     Value row = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(head));
-    Value base = kb.add(kb.mul(row, kb.c64(spec.qkDim)),
-                        kb.toI64(kb.mul(sub, kb.c32(layout.kPerLane))));
+    Value base = kb.add(kb.mul(row, kb.c64(spec.qkDim)), kb.toI64(laneOffset(sub)));
     for (int64_t c = 0; c < layout.kPerLane / layout.vecElems; ++c) {
-      Value p = kb.gep(queryPtr, elemType(), kb.add(base, kb.c64(c * layout.vecElems)));
+      Value p = kb.gep(queryPtr, elemType(), kb.add(base, kb.c64(chunkStride(c))));
       Value raw = kb.load(vecType(), p, 16);
       Value f = elemType().isF32() ? raw : arith::ExtFOp::create(b, vecF32Type(), raw);
       q.push_back(kb.fmul(f, scaleVec));
@@ -310,55 +320,76 @@ void AttentionKernelEmitter::mergeStates(Value &m, Value &l, Value &o, Value m2,
 }
 
 Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokBegin,
-                                             Value tokEnd, Value grp, Value sub,
-                                             const Values &q) {
+                                             Value tokEnd, Value grp, Value sub) {
   const int64_t G = group(), tps = layout.tokensPerStep(), U = layout.unroll;
   const int64_t nK = layout.kPerLane / layout.vecElems, nV = layout.vPerLane / layout.vecElems;
+  const int64_t nC = nK + nV, nState = 2 * G + G * nV;
   Value headRow = kb.mul(kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.kvHeads)), kb.toI64(kvHead)),
                          kb.toI64(maxLen));
-  Value kLane = kb.toI64(kb.mul(sub, kb.c32(layout.kPerLane)));
-  Value vLane = kb.toI64(kb.mul(sub, kb.c32(layout.vPerLane)));
-  Values init;
+  Value laneElem = kb.toI64(laneOffset(sub));
+  Value last = kb.sub(tokEnd, kb.c32(1));
+  // Global addresses of the 16-byte K and V chunks of the U steps starting at token c0,
+  // step-major: [k_0 .. k_{nK-1}, v_0 .. v_{nV-1}] per step. Tokens past the segment
+  // read its last row (valid memory, cached by then); their scores are masked.
+  auto chunkAddresses = [&](Value c0) -> Values {
+    Values ptrs;
+    for (int64_t u = 0; u < U; ++u) {
+      Value tok = kb.add(c0, kb.add(kb.c32(u * tps), grp));
+      Value row = kb.add(headRow, kb.toI64(kb.mins(tok, last)));
+      Value kBase = kb.add(kb.mul(row, kb.c64(spec.qkDim)), laneElem);
+      Value vBase = kb.add(kb.mul(row, kb.c64(spec.vDim)), laneElem);
+      for (int64_t c = 0; c < nK; ++c)
+        ptrs.push_back(kb.gep(keyPtr, elemType(), kb.add(kBase, kb.c64(chunkStride(c)))));
+      for (int64_t c = 0; c < nV; ++c)
+        ptrs.push_back(kb.gep(valuePtr, elemType(), kb.add(vBase, kb.c64(chunkStride(c)))));
+    }
+    return ptrs;
+  };
+  auto loadRegisters = [&](Value c0) -> Values {
+    Values raw;
+    for (Value p : chunkAddresses(c0))
+      raw.push_back(kb.load(vecType(), p, 16));
+    return raw;
+  };
+  Value start = kb.add(tokBegin, kb.mul(warp, kb.c32(tps * U)));
+  Value step = kb.c32(abi::kWarps * tps * U);
+  // Pipelined: the first loads are issued before q is loaded so that their latencies
+  // overlap; then each iteration issues the next one's loads before computing on its
+  // own, so a warp always has loads in flight.
+  Values carried;
+  if (layout.pipelined)
+    carried = loadRegisters(start);
+  Values q = loadQuery(seq, kvHead, sub);
+  Values state;
   for (int64_t h = 0; h < G; ++h)
-    init.push_back(kb.negInf());
+    state.push_back(kb.negInf());
   for (int64_t h = 0; h < G; ++h)
-    init.push_back(kb.cf(0));
+    state.push_back(kb.cf(0));
   Value zeroVec = arith::ConstantOp::create(
       b, DenseElementsAttr::get(cast<ShapedType>(vecF32Type()), b.getF32FloatAttr(0)));
   for (int64_t i = 0; i < G * nV; ++i)
-    init.push_back(zeroVec);
+    state.push_back(zeroVec);
+  state.append(carried.begin(), carried.end());
 
-  Value start = kb.add(tokBegin, kb.mul(warp, kb.c32(tps * U)));
-  Value step = kb.c32(abi::kWarps * tps * U);
-  return kb.forLoop(start, tokEnd, step, init, [&](Value c0, ValueRange st) -> Values {
-    // Issue every load of the U steps first: U * (nK + nV) 16-byte loads in flight.
-    SmallVector<Values> kRaw(U), vRaw(U);
-    Values valid(U);
-    Value last = kb.sub(tokEnd, kb.c32(1));
-    for (int64_t u = 0; u < U; ++u) {
-      Value tok = kb.add(c0, kb.add(kb.c32(u * tps), grp));
-      valid[u] = kb.cmp(CmpIPredicate::slt, tok, tokEnd);
-      Value row = kb.add(headRow, kb.toI64(kb.mins(tok, last)));
-      Value kBase = kb.add(kb.mul(row, kb.c64(spec.qkDim)), kLane);
-      Value vBase = kb.add(kb.mul(row, kb.c64(spec.vDim)), vLane);
-      for (int64_t c = 0; c < nK; ++c)
-        kRaw[u].push_back(kb.load(
-            vecType(), kb.gep(keyPtr, elemType(), kb.add(kBase, kb.c64(c * layout.vecElems))),
-            16));
-      for (int64_t c = 0; c < nV; ++c)
-        vRaw[u].push_back(kb.load(
-            vecType(),
-            kb.gep(valuePtr, elemType(), kb.add(vBase, kb.c64(c * layout.vecElems))), 16));
+  Values result = kb.forLoop(start, tokEnd, step, state, [&](Value c0, ValueRange st) -> Values {
+    Values raw, nextCarried;
+    if (layout.pipelined) {
+      raw.assign(st.begin() + nState, st.end());
+      nextCarried = loadRegisters(kb.add(c0, step));
+    } else {
+      raw = loadRegisters(c0);
     }
-    auto widen = [&](Value raw) -> Value {
-      return elemType().isF32() ? raw : arith::ExtFOp::create(b, vecF32Type(), raw);
+    auto widen = [&](Value r) -> Value {
+      return elemType().isF32() ? r : arith::ExtFOp::create(b, vecF32Type(), r);
     };
     // Scores t = (scale * log2 e) q.k, summed over the token's lanes.
     SmallVector<Values> scores(U);
     for (int64_t u = 0; u < U; ++u) {
+      Value valid =
+          kb.cmp(CmpIPredicate::slt, kb.add(c0, kb.add(kb.c32(u * tps), grp)), tokEnd);
       Values kf;
-      for (Value r : kRaw[u])
-        kf.push_back(widen(r));
+      for (int64_t c = 0; c < nK; ++c)
+        kf.push_back(widen(raw[u * nC + c]));
       for (int64_t h = 0; h < G; ++h) {
         Value acc = kb.fmul(q[h * nK], kf[0]);
         for (int64_t c = 1; c < nK; ++c)
@@ -366,15 +397,15 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
         Value sc = vector::ReductionOp::create(b, vector::CombiningKind::ADD, acc);
         for (int64_t off = 1; off < layout.lanesPerToken; off *= 2)
           sc = kb.fadd(sc, kb.shuffleXor(sc, off));
-        scores[u].push_back(kb.select(valid[u], sc, kb.negInf()));
+        scores[u].push_back(kb.select(valid, sc, kb.negInf()));
       }
     }
     SmallVector<Values> vf(U);
     for (int64_t u = 0; u < U; ++u)
-      for (Value r : vRaw[u])
-        vf[u].push_back(widen(r));
+      for (int64_t c = 0; c < nV; ++c)
+        vf[u].push_back(widen(raw[u * nC + nK + c]));
     // Online softmax update, once per head per U tokens.
-    Values next(st.begin(), st.end());
+    Values next(st.begin(), st.begin() + nState);
     for (int64_t h = 0; h < G; ++h) {
       Value m = st[h], l = st[G + h];
       Value mx = m;
@@ -400,8 +431,11 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
       for (int64_t c = 0; c < nV; ++c)
         next[2 * G + h * nV + c] = oNew[c];
     }
+    next.append(nextCarried.begin(), nextCarried.end());
     return next;
   });
+  result.resize(nState);
+  return result;
 }
 
 Values AttentionKernelEmitter::mergeTokenGroups(Values st) {
@@ -441,10 +475,10 @@ ElementState AttentionKernelEmitter::combineWarps(const Values &st, Value grp, V
         kb.store(st[h], kb.gep(ws, kb.f32(), base), 4);
         kb.store(st[G + h], kb.gep(ws, kb.f32(), kb.add(base, kb.c32(1))), 4);
       });
-      Value oBase = kb.add(base, kb.add(kb.c32(4), kb.mul(sub, kb.c32(layout.vPerLane))));
+      Value oBase = kb.add(base, kb.add(kb.c32(4), laneOffset(sub)));
       for (int64_t c = 0; c < nV; ++c)
         kb.store(st[2 * G + h * nV + c],
-                 kb.gep(ws, kb.f32(), kb.add(oBase, kb.c32(c * layout.vecElems))), 16);
+                 kb.gep(ws, kb.f32(), kb.add(oBase, kb.c32(chunkStride(c)))), 16);
     }
   });
   kb.barrier();
@@ -477,17 +511,20 @@ Value AttentionKernelEmitter::flagPtr(Value worker) {
   return kb.gep(workspace, kb.i32(), worker);
 }
 
-Value AttentionKernelEmitter::slotPtr(Value slot, Value workers) {
+Value AttentionKernelEmitter::slotPtr(Value slot) {
+  // The flag region is sized by the launched grid (the runtime's workspace layout), not
+  // by this launch's effective worker count: slots must not move with the lengths, or
+  // a short launch's slots would overwrite the counters of a later, longer one.
   Value flagFloats = spec.inKernelFixup
-                         ? kb.mul(kb.ceilDiv(workers, 4), kb.c32(4))
+                         ? kb.mul(kb.ceilDiv(kb.gridDimX(), 4), kb.c32(4))
                          : kb.c32(0);
   Value index = kb.add(kb.toI64(flagFloats),
                        kb.mul(kb.toI64(slot), kb.c64(abi::slotFloats(group(), spec.vDim))));
   return kb.gep(workspace, kb.f32(), index);
 }
 
-void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot, Value workers) {
-  Value p = slotPtr(slot, workers);
+void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot) {
+  Value p = slotPtr(slot);
   const int64_t G = group();
   for (int64_t k = 0; k < elementsPerThread(); ++k) {
     kb.ifThen(elementValid(k), [&] {
@@ -502,8 +539,8 @@ void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot, Value 
   }
 }
 
-ElementState AttentionKernelEmitter::loadSlotState(Value slot, Value workers) {
-  Value p = slotPtr(slot, workers);
+ElementState AttentionKernelEmitter::loadSlotState(Value slot) {
+  Value p = slotPtr(slot);
   const int64_t G = group();
   ElementState s;
   for (int64_t k = 0; k < elementsPerThread(); ++k) {
@@ -535,7 +572,7 @@ static ElementState unflatten(ValueRange v) {
 constexpr int64_t kMergeBatch = 8;
 
 ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value first,
-                                                Value last, Value workers) {
+                                                Value last) {
   Values merged = kb.forLoop(
       first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch), flatten(s),
       [&](Value j0, ValueRange carried) -> Values {
@@ -547,7 +584,7 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
         for (int64_t u = 0; u < kMergeBatch; ++u) {
           Value j = kb.add(j0, kb.c32(u));
           valid.push_back(kb.cmp(CmpIPredicate::sle, j, last));
-          batch.push_back(loadSlotState(kb.mins(j, last), workers));
+          batch.push_back(loadSlotState(kb.mins(j, last)));
         }
         ElementState st = unflatten(carried);
         for (int64_t u = 0; u < kMergeBatch; ++u)
@@ -618,8 +655,7 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
         Value tokEnd = kb.mins(
             kb.mul(kb.add(tileInHead, kb.sub(segEnd, t)), kb.c32(spec.tile)), len);
 
-        Values q = loadQuery(seq, kvHead, sub);
-        Values st = streamSegment(seq, kvHead, tokBegin, tokEnd, grp, sub, q);
+        Values st = streamSegment(seq, kvHead, tokBegin, tokEnd, grp, sub);
         st = mergeTokenGroups(st);
         ElementState es = combineWarps(st, grp, sub);
 
@@ -634,60 +670,55 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
                   host,
                   [&]() -> Values {
                     if (!spec.inKernelFixup) {
-                      writeSlot(es, kb.add(workers, cta), workers);
+                      writeSlot(es, kb.add(workers, cta));
                       return {};
                     }
-                    // Wait for the later contributors: thread i spins on the flag of
-                    // contributor first + i (acquire); the barrier then publishes what
-                    // they observed to the whole CTA (the CUTLASS semaphore pattern).
+                    // Wait for the later contributors: each adds 1 (release) to this
+                    // worker's arrival counter once its slot is written. One thread
+                    // polls it (acquire) — a single poller per head keeps the polling
+                    // traffic off the counters the contributors are updating — and
+                    // the barrier publishes what it observed to the whole CTA (the
+                    // CUTLASS semaphore pattern).
                     Value last = workerOfTile(total, workers, kb.sub(headEnd, kb.c32(1)));
                     Value first = kb.add(cta, kb.c32(1));
                     Value waiters = kb.sub(kb.add(last, kb.c32(1)), first);
-                    kb.forLoop(tid, waiters, kb.c32(abi::kBlockThreads), {},
-                               [&](Value i, ValueRange) -> Values {
-                                 Value flag = flagPtr(kb.add(first, i));
-                                 // Bounded: a missing contributor is reported through
-                                 // the status word instead of hanging the GPU.
-                                 Values polls = kb.whileLoop(
-                                     ValueRange{kb.c32(0)},
-                                     [&](ValueRange n) {
-                                       Value waiting = kb.cmp(CmpIPredicate::ne,
-                                                              kb.loadAcquire(flag), kb.c32(1));
-                                       Value patient = kb.cmp(CmpIPredicate::slt, n[0],
-                                                              kb.c32(abi::kFixupSpinLimit));
-                                       return kb.andi(waiting, patient);
-                                     },
-                                     [&](ValueRange n) -> Values {
-                                       return {kb.add(n[0], kb.c32(1))};
-                                     });
-                                 kb.ifThen(kb.cmp(CmpIPredicate::sge, polls[0],
-                                                  kb.c32(abi::kFixupSpinLimit)),
-                                           [&] {
-                                             kb.atomicOr(status,
-                                                         kb.c32(abi::kStatusFixupTimeout));
-                                           });
-                                 return {};
-                               });
+                    kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
+                      Value counter = flagPtr(cta);
+                      // Bounded: a missing contributor is reported through the status
+                      // word instead of hanging the GPU.
+                      Values polls = kb.whileLoop(
+                          ValueRange{kb.c32(0)},
+                          [&](ValueRange n) {
+                            Value waiting =
+                                kb.cmp(CmpIPredicate::ne, kb.loadAcquire(counter), waiters);
+                            Value patient = kb.cmp(CmpIPredicate::slt, n[0],
+                                                   kb.c32(abi::kFixupSpinLimit));
+                            return kb.andi(waiting, patient);
+                          },
+                          [&](ValueRange n) -> Values { return {kb.add(n[0], kb.c32(1))}; });
+                      kb.ifThen(
+                          kb.cmp(CmpIPredicate::sge, polls[0], kb.c32(abi::kFixupSpinLimit)),
+                          [&] { kb.atomicOr(status, kb.c32(abi::kStatusFixupTimeout)); });
+                      // Every contributor has arrived: nothing else writes the counter
+                      // in this launch, so it can be reset for the next one now.
+                      kb.store(kb.c32(0), counter, 4);
+                    });
                     kb.barrier();
-                    ElementState merged = mergeSlots(es, first, last, workers);
-                    kb.barrier(); // every slot has been read: the flags can be reset
-                    kb.forLoop(tid, waiters, kb.c32(abi::kBlockThreads), {},
-                               [&](Value i, ValueRange) -> Values {
-                                 kb.store(kb.c32(0), flagPtr(kb.add(first, i)), 4);
-                                 return {};
-                               });
+                    ElementState merged = mergeSlots(es, first, last);
                     writeOutput(merged, seq, kvHead);
                     return {};
                   },
                   [&]() -> Values {
-                    // Not host: publish the partial state, then the flag (release).
-                    writeSlot(es, cta, workers); // slot w: worker w's non-host partial
+                    // Not host: publish the partial state, then arrive at the host's
+                    // counter. The barrier orders every thread's slot stores before
+                    // thread 0's release (cumulative), so no fence is needed.
+                    writeSlot(es, cta); // slot w: worker w's non-host partial
                     if (spec.inKernelFixup) {
                       kb.barrier();
-                      kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
-                        NVVM::MembarOp::create(b, NVVM::MemScopeKind::GPU);
-                        kb.storeRelease(kb.c32(1), flagPtr(cta));
-                      });
+                      Value hostWorker =
+                          workerOfTile(total, workers, kb.sub(t, tileInHead));
+                      kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
+                                [&] { kb.atomicAddRelease(flagPtr(hostWorker), kb.c32(1)); });
                     }
                     return {};
                   });
@@ -721,8 +752,8 @@ void AttentionKernelEmitter::emitMerge(gpu::GPUFuncOp func) {
       Value last =
           workerOfTile(total, workers, kb.sub(kb.add(headBegin, nt), kb.c32(1)));
       kb.ifThen(kb.cmp(CmpIPredicate::slt, first, last), [&] {
-        ElementState s = loadSlotState(kb.add(workers, first), workers);
-        ElementState merged = mergeSlots(s, kb.add(first, kb.c32(1)), last, workers);
+        ElementState s = loadSlotState(kb.add(workers, first));
+        ElementState merged = mergeSlots(s, kb.add(first, kb.c32(1)), last);
         writeOutput(merged, seq, kvHead);
       });
     });

@@ -28,6 +28,9 @@ struct KernelLayout {
   int64_t lanesPerToken; // power of two, <= 32
   int64_t kPerLane, vPerLane;
   int64_t unroll;
+  /// Issue the next iteration's loads before computing this one (twice the raw
+  /// registers live).
+  bool pipelined = false;
   int64_t tokensPerStep() const { return 32 / lanesPerToken; }
 };
 

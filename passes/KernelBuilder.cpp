@@ -75,6 +75,16 @@ void KernelBuilder::atomicOr(Value ptr, Value value) {
                             LLVM::AtomicOrdering::monotonic, "device", 4);
 }
 
+void KernelBuilder::atomicAddRelease(Value ptr, Value value) {
+  // Inline PTX: LLVM 22's NVPTX backend lowers `atomicrmw add ... release` to a plain
+  // (relaxed) atom.global.add with no fence, dropping the ordering this needs.
+  LLVM::InlineAsmOp::create(b, TypeRange{}, ValueRange{ptr, value},
+                            "red.release.gpu.global.add.u32 [$0], $1;", "l,r,~{memory}",
+                            /*has_side_effects=*/true, /*is_align_stack=*/false,
+                            LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+                            ArrayAttr());
+}
+
 static Value indexToI32(ImplicitLocOpBuilder &b, Value index) {
   return arith::IndexCastUIOp::create(b, b.getI32Type(), index);
 }

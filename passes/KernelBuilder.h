@@ -62,6 +62,8 @@ public:
   mlir::Value loadAcquire(mlir::Value ptr);
   void storeRelease(mlir::Value value, mlir::Value ptr);
   void atomicOr(mlir::Value ptr, mlir::Value value);
+  /// red.release.gpu.global.add.u32 (no result).
+  void atomicAddRelease(mlir::Value ptr, mlir::Value value);
 
   mlir::Value threadIdX();
   mlir::Value blockIdX();

@@ -27,7 +27,7 @@ inline constexpr std::array<Param, 8> kAttentionParams = {{
     {"value_cache", ParamKind::Buffer, "elem*", "[B, Hkv, Nmax, Dv] values"},
     {"context_lens", ParamKind::Buffer, "int32*", "[B] tokens per sequence (device data)"},
     {"output", ParamKind::Buffer, "elem*", "[B, Hq, Dv] attention output"},
-    {"workspace", ParamKind::Workspace, "uint8*", "flags + partial softmax states"},
+    {"workspace", ParamKind::Workspace, "uint8*", "arrival counters + partial softmax states"},
     {"status", ParamKind::Workspace, "uint32*", "error bits (kStatus*), OR-ed by kernels"},
     {"batch", ParamKind::Scalar, "int32", "B"},
 }};
@@ -66,9 +66,10 @@ inline int64_t dynamicSharedBytes(int64_t batch) {
   return ((2 * batch + 1) * 4 + 15) / 16 * 16;
 }
 
-/// Workspace layout: [flags: one u32 per worker (in_kernel only), padded to 16 bytes]
+/// Workspace layout: [arrival counters: one u32 per launched worker (in_kernel only),
+/// padded to 16 bytes]
 /// [slots: each `group * (Dv + 2)` f32 = m[group], l[group], o[group][Dv], padded to 16
-/// bytes]. Flags must be zero before the first launch; kernels leave them zero.
+/// bytes]. Counters must be zero before the first launch; kernels leave them zero.
 inline int64_t flagBytes(bool inKernel, int64_t workers) {
   return inKernel ? (workers * 4 + 15) / 16 * 16 : 0;
 }

@@ -17,10 +17,13 @@
 // CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xf16>
 // CHECK-DAG: gpu.shuffle xor
 // CHECK-DAG: llvm.inline_asm "ex2.approx.f32 $0, $1;"
-// The in-kernel fix-up: acquire the contributors' flags, release our own.
+// The in-kernel fix-up: a host polls its arrival counter (acquire), then resets it; a
+// contributor adds to its host's counter (release, after a barrier; no full fence).
 // CHECK: llvm.load %{{.*}} atomic syncscope("device") acquire {alignment = 4 : i64} : !llvm.ptr<1> -> i32
-// CHECK: nvvm.memory.barrier <gpu>
-// CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") release {alignment = 4 : i64} : i32, !llvm.ptr<1>
+// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : i32, !llvm.ptr<1>
+// CHECK: gpu.barrier
+// CHECK: llvm.inline_asm has_side_effects "red.release.gpu.global.add.u32 [$0], $1;"
+// CHECK-NOT: nvvm.memory.barrier
 // CHECK: gpu.return
 // CHECK-NOT: gpu.func @gqa_merge
 

@@ -19,6 +19,7 @@
 
 #include "passes/KernelBuilder.h"
 #include "runtime/abi/AttentionABI.h"
+#include "runtime/schedule/CostModel.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -569,7 +570,8 @@ static ElementState unflatten(ValueRange v) {
   return s;
 }
 
-constexpr int64_t kMergeBatch = 8;
+// The cost model charges one round trip per batch (runtime/schedule/CostModel.h).
+constexpr int64_t kMergeBatch = schedule::kFixupMergeBatch;
 
 ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value first,
                                                 Value last) {

@@ -33,11 +33,11 @@ struct AttentionToFold : OpRewritePattern<AttentionOp> {
     auto queryType = op.getQuery().getType();
     auto resultType = op.getResult().getType();
     int64_t tileTokens = tile;
-    if (tileTokens < 0)
-      tileTokens = schedule::chooseConfig(
-                       kernelShapeOf(op.getQuery(), op.getKeyCache(), op.getValueCache()),
-                       schedule::DeviceModel::h100())
-                       .tile;
+    if (tileTokens < 0) {
+      schedule::KernelShape shape =
+          kernelShapeOf(op.getQuery(), op.getKeyCache(), op.getValueCache());
+      tileTokens = schedule::chooseConfig(shape, schedule::DeviceModel::h100(shape)).tile;
+    }
 
     Type f32 = rewriter.getF32Type();
     SmallVector<int64_t> rowShape = {queryType.getDimSize(0), queryType.getDimSize(1)};

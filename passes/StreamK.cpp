@@ -128,9 +128,9 @@ struct FoldToStreamK : OpRewritePattern<SoftmaxFinalizeOp> {
     int64_t tileTokens = tile > 0 ? tile : fold->step;
     FixupAttr fixupAttr = fixup;
     if (!fixupAttr) {
-      auto choice = schedule::chooseConfig(
-          kernelShapeOf(partial.getQuery(), partial.getKeyCache(), partial.getValueCache()),
-          schedule::DeviceModel::h100());
+      schedule::KernelShape shape =
+          kernelShapeOf(partial.getQuery(), partial.getKeyCache(), partial.getValueCache());
+      auto choice = schedule::chooseConfig(shape, schedule::DeviceModel::h100(shape));
       fixupAttr = FixupAttr::get(getContext(), choice.fixup == schedule::Fixup::InKernel
                                                    ? Fixup::in_kernel
                                                    : Fixup::separate);

@@ -22,7 +22,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.tessel_tools_dir, config.llvm_tools_dir]
-tools = ["tessel-opt", ToolSubst("tesselc", unresolved="ignore")]
+tools = ["tessel-opt", ToolSubst("tesselc", unresolved="ignore"), "tessel-calibrate"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # PTX checks need ptxas from a CUDA toolkit; without it they report UNSUPPORTED.

@@ -5,7 +5,20 @@
 
 namespace tessel::schedule {
 
-DeviceModel DeviceModel::h100() { return DeviceModel{}; }
+DeviceModel DeviceModel::h100(const KernelShape &shape) {
+  // Fitted by `tessel-calibrate docs/measurements/2026-11-23-v5-h100-tile-sweep.log`
+  // (tiles 32..256 x 20 cases, v5 kernels); a lit test re-runs the fit and fails if these
+  // drift from it. bandwidth and launchUs are measured directly (ANCHORS.md).
+  DeviceModel d;
+  if (kernelClass(shape) == KernelClass::SmallGroup) {
+    d.workerBandwidth = 30e3, d.segmentUs = 0.0, d.tileUs = 0.01;
+    d.fixupUs = 3.75, d.fixupBatchUs = 0.0;
+  } else {
+    d.workerBandwidth = 40e3, d.segmentUs = 1.5, d.tileUs = 0.02;
+    d.fixupUs = 6.0, d.fixupBatchUs = 0.75;
+  }
+  return d;
+}
 
 double floorMicros(const TileSpace &space, const KernelShape &shape,
                    const DeviceModel &device) {
@@ -15,34 +28,54 @@ double floorMicros(const TileSpace &space, const KernelShape &shape,
   return bytes / device.bandwidth;
 }
 
-double predictMicros(const TileSpace &space, const KernelShape &shape,
-                     const DeviceModel &device, int64_t workers, Fixup fixup) {
-  int64_t total = space.total();
-  int64_t w = effectiveWorkers(total, workers);
-  // Each worker streams its own tokens; when all are busy they share the bandwidth.
-  double perWorker =
-      std::min(device.workerBandwidth, device.bandwidth / static_cast<double>(w));
-  double makespan = 0;
-  bool anySplit = false;
-  for (int64_t k = 0; k < w; ++k) {
-    double bytes = 0, fixed = 0;
+ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
+                                int64_t workers) {
+  ScheduleProfile p;
+  int64_t w = effectiveWorkers(space.total(), workers);
+  p.workers.resize(w);
+  for (int64_t k = 0; k < w; ++k)
     for (const Segment &s : workerSegments(space, w, k)) {
       int64_t len = space.lens[s.batch];
       int64_t tokens = std::min(len, s.endTile * space.tile) - s.firstTile * space.tile;
-      bytes += static_cast<double>(tokens) * shape.tokenBytes();
-      fixed += device.segmentUs + (s.endTile - s.firstTile) * device.tileUs;
-      if (!(s.host && s.finishing))
-        anySplit = true;
+      p.workers[k].bytes += static_cast<double>(tokens) * shape.tokenBytes();
+      p.workers[k].segments += 1;
+      p.workers[k].tiles += s.endTile - s.firstTile;
     }
-    makespan = std::max(makespan, bytes / perWorker + fixed);
+  for (int64_t b = 0; b < space.batch(); ++b) {
+    p.totalBytes += static_cast<double>(space.lens[b]) * shape.kvHeads * shape.tokenBytes();
+    for (int64_t g = 0; g < space.kvHeads && space.lens[b] > 0; ++g) {
+      int64_t c = headContributors(space, w, b, g).count();
+      if (c > 1) {
+        p.anySplit = true;
+        p.maxContributors = std::max(p.maxContributors, c);
+      }
+    }
   }
-  double time = device.launchUs + std::max(makespan, floorMicros(space, shape, device));
-  if (anySplit) {
-    time += device.fixupUs;
+  return p;
+}
+
+double predictMicros(const ScheduleProfile &p, const DeviceModel &device, Fixup fixup) {
+  // Each worker streams its own tokens; when all are busy they share the bandwidth.
+  double perWorker = std::min(device.workerBandwidth,
+                              device.bandwidth / static_cast<double>(p.workers.size()));
+  double makespan = 0;
+  for (const ScheduleProfile::Worker &k : p.workers)
+    makespan = std::max(makespan, k.bytes / perWorker + k.segments * device.segmentUs +
+                                      k.tiles * device.tileUs);
+  double time = device.launchUs + std::max(makespan, p.totalBytes / device.bandwidth);
+  if (p.anySplit) {
+    // The host merges its contributors' slots kFixupMergeBatch at a time.
+    int64_t batches = (p.maxContributors - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch;
+    time += device.fixupUs + (batches - 1) * device.fixupBatchUs;
     if (fixup == Fixup::Separate)
       time += device.launchUs; // the merge kernel; partials come back through L2
   }
   return time;
+}
+
+double predictMicros(const TileSpace &space, const KernelShape &shape,
+                     const DeviceModel &device, int64_t workers, Fixup fixup) {
+  return predictMicros(profileSchedule(space, shape, workers), device, fixup);
 }
 
 std::vector<ShapeClass> representativeClasses() {

@@ -29,19 +29,53 @@ struct KernelShape {
   int64_t group() const { return qHeads / kvHeads; }
 };
 
-/// Device constants in microseconds and bytes per microsecond.
+/// The kernels' layout classes (passes/AttentionKernel.cpp, chooseKernelLayout): GQA
+/// groups of at most 2 use the most lanes per token and a pipelined loop; larger groups
+/// the fewest lanes. Their costs differ, so the model's constants are per class.
+enum class KernelClass { SmallGroup, LargeGroup };
+inline KernelClass kernelClass(const KernelShape &shape) {
+  return shape.group() <= 2 ? KernelClass::SmallGroup : KernelClass::LargeGroup;
+}
+inline const char *kernelClassName(KernelClass c) {
+  return c == KernelClass::SmallGroup ? "group <= 2" : "group > 2";
+}
+
+/// Device constants in microseconds and bytes per microsecond, for one kernel class.
+/// `h100(shape)` holds the values tessel-calibrate fitted to H100 measurements
+/// (docs/cost-model.md has the data and the command).
 struct DeviceModel {
   int64_t sms = 132;
   int64_t ctasPerSm = 2;
-  double bandwidth = 3.14e6;        // bytes/us achievable from HBM (H100: 3.14 TB/s)
-  double workerBandwidth = 40.0e3;  // bytes/us one worker streams alone
-  double launchUs = 1.0;            // one kernel launch inside a CUDA graph
-  double segmentUs = 0.6;           // per segment: load q, prologue, epilogue
-  double tileUs = 0.02;             // per tile: loop and softmax bookkeeping
-  double fixupUs = 1.0;             // a split head: partial round trip through L2 + flag
+  double bandwidth = 3.14e6;       // bytes/us achievable from HBM (H100: 3.14 TB/s)
+  double workerBandwidth = 40.0e3; // bytes/us one worker streams alone
+  double launchUs = 1.0;           // launch and prologue (lengths, prefix sum)
+  double segmentUs = 0.6;          // per segment: load q, combine warps, epilogue
+  double tileUs = 0.02;            // per tile: loop and softmax bookkeeping
+  double fixupUs = 1.0;            // a split head: publish, arrive, poll, first merge batch
+  double fixupBatchUs = 0.0;       // each further batch of kFixupMergeBatch slots
   int64_t capacity() const { return sms * ctasPerSm; }
-  static DeviceModel h100();
+  static DeviceModel h100(const KernelShape &shape);
 };
+
+/// Contributor slots a host loads before merging them (the kernel's batch): each batch
+/// is one dependent round trip on the fix-up's critical path.
+inline constexpr int64_t kFixupMergeBatch = 8;
+
+/// What the model needs of one schedule, independent of the device constants (so a
+/// calibration can evaluate many constant sets cheaply).
+struct ScheduleProfile {
+  struct Worker {
+    double bytes = 0;
+    int64_t segments = 0, tiles = 0;
+  };
+  std::vector<Worker> workers; // effective workers only
+  double totalBytes = 0;
+  bool anySplit = false;
+  int64_t maxContributors = 0; // over split heads
+};
+ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
+                                int64_t workers);
+double predictMicros(const ScheduleProfile &profile, const DeviceModel &device, Fixup fixup);
 
 /// Predicted microseconds for one step with `workers` workers (clamped to T).
 double predictMicros(const TileSpace &space, const KernelShape &shape,

@@ -1,6 +1,10 @@
+#include "runtime/schedule/Calibration.h"
 #include "runtime/schedule/CostModel.h"
+#include "runtime/schedule/LensSpec.h"
 
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 using namespace tessel::schedule;
 
@@ -9,7 +13,7 @@ KernelShape llama8b() { return KernelShape{32, 8, 128, 128, 2}; }
 } // namespace
 
 TEST(CostModel, PredictionNeverBeatsTheFloor) {
-  DeviceModel dev = DeviceModel::h100();
+  DeviceModel dev = DeviceModel::h100(llama8b());
   for (const ShapeClass &c : representativeClasses())
     for (int64_t tile : {16, 128, 512}) {
       TileSpace s = buildTileSpace(c.lens, tile, 8);
@@ -19,7 +23,7 @@ TEST(CostModel, PredictionNeverBeatsTheFloor) {
 }
 
 TEST(CostModel, SeparateFixupCostsASecondLaunch) {
-  DeviceModel dev = DeviceModel::h100();
+  DeviceModel dev = DeviceModel::h100(llama8b());
   TileSpace s = buildTileSpace({4096}, 128, 8); // 256 tiles over 264 workers: splits
   double inKernel = predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::InKernel);
   double separate = predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::Separate);
@@ -29,7 +33,7 @@ TEST(CostModel, SeparateFixupCostsASecondLaunch) {
 TEST(CostModel, SkewedBatchBalancesByTiles) {
   // 64 sequences of 128..32k tokens: the even split keeps the makespan near the floor,
   // unlike one chunk per sequence (the longest sequence alone would set the time).
-  DeviceModel dev = DeviceModel::h100();
+  DeviceModel dev = DeviceModel::h100(llama8b());
   std::vector<int64_t> lens;
   for (int i = 0; i < 64; ++i)
     lens.push_back(128 << (i % 9));
@@ -39,9 +43,92 @@ TEST(CostModel, SkewedBatchBalancesByTiles) {
 }
 
 TEST(CostModel, ChoosesATileInRangeAndPrefersInKernel) {
-  Choice c = chooseConfig(llama8b(), DeviceModel::h100());
+  Choice c = chooseConfig(llama8b(), DeviceModel::h100(llama8b()));
   EXPECT_GE(c.tile, 16);
   EXPECT_LE(c.tile, 512);
   EXPECT_EQ(c.fixup, Fixup::InKernel);
   EXPECT_GE(c.worstSlowdown, 1.0);
+}
+
+TEST(CostModel, FixupChargesOneRoundTripPerMergeBatch) {
+  DeviceModel dev = DeviceModel::h100(llama8b());
+  dev.fixupBatchUs = 1.0;
+  // One sequence, 8 heads: 16 tiles per head over 264 workers: 16 contributors per head
+  // -> 2 batches of 8 slots after the host's own; 4 tiles per head: 4 contributors, 1.
+  TileSpace many = buildTileSpace({16 * 64}, 64, 8), few = buildTileSpace({4 * 64}, 64, 8);
+  ScheduleProfile pm = profileSchedule(many, llama8b(), dev.capacity());
+  ScheduleProfile pf = profileSchedule(few, llama8b(), dev.capacity());
+  EXPECT_EQ(pm.maxContributors, 16);
+  EXPECT_EQ(pf.maxContributors, 4);
+  DeviceModel noBatch = dev;
+  noBatch.fixupBatchUs = 0;
+  EXPECT_NEAR(predictMicros(pm, dev, Fixup::InKernel) - predictMicros(pm, noBatch, Fixup::InKernel),
+              1.0, 1e-9);
+  EXPECT_NEAR(predictMicros(pf, dev, Fixup::InKernel), predictMicros(pf, noBatch, Fixup::InKernel),
+              1e-9);
+}
+
+TEST(CostModel, ConstantsDependOnTheKernelClass) {
+  KernelShape mha{32, 32, 128, 128, 2};
+  EXPECT_EQ(kernelClass(mha), KernelClass::SmallGroup);
+  EXPECT_EQ(kernelClass(llama8b()), KernelClass::LargeGroup);
+  EXPECT_NE(DeviceModel::h100(mha).fixupUs, DeviceModel::h100(llama8b()).fixupUs);
+}
+
+TEST(Calibration, RecoversConstantsOnTheGrid) {
+  // Synthetic step times from a known model (every constant on the search grid): the fit
+  // must find it exactly, with zero error.
+  DeviceModel truth = DeviceModel::h100(llama8b());
+  truth.workerBandwidth = 60e3, truth.segmentUs = 0.75;
+  truth.tileUs = 0.04, truth.fixupUs = 2.5, truth.fixupBatchUs = 0.5;
+  std::vector<Measurement> data;
+  for (std::vector<int64_t> lens : {std::vector<int64_t>{64}, std::vector<int64_t>(33, 100),
+                                    {1024}, {4096}, {16384},
+                                    {4096, 4096, 4096, 4096}, {65536}, {131072, 1024, 1024}})
+    for (int64_t tile : {32, 64, 128, 256}) {
+      Measurement m;
+      m.label = "case";
+      m.lens = lens;
+      m.shape = llama8b();
+      m.tile = tile;
+      m.workers = truth.capacity();
+      m.us = predictMicros(buildTileSpace(lens, tile, 8), llama8b(), truth, m.workers,
+                           Fixup::InKernel);
+      data.push_back(m);
+    }
+  Calibration c = calibrate(data, DeviceModel::h100(llama8b()));
+  EXPECT_LT(c.rmsLogError, 1e-9);
+  EXPECT_DOUBLE_EQ(c.model.workerBandwidth, truth.workerBandwidth);
+  EXPECT_DOUBLE_EQ(c.model.tileUs, truth.tileUs);
+  EXPECT_DOUBLE_EQ(c.model.segmentUs, truth.segmentUs);
+  EXPECT_DOUBLE_EQ(c.model.fixupUs, truth.fixupUs);
+  EXPECT_DOUBLE_EQ(c.model.fixupBatchUs, truth.fixupBatchUs);
+  ASSERT_EQ(c.predicted.size(), data.size());
+  for (size_t i = 0; i < data.size(); ++i)
+    EXPECT_NEAR(c.predicted[i], data[i].us, 1e-6 * data[i].us);
+}
+
+TEST(Calibration, RejectsEmptyAndNonPositiveData) {
+  EXPECT_THROW(calibrate({}, DeviceModel::h100(llama8b())), std::invalid_argument);
+  Measurement m;
+  m.label = "zero";
+  m.lens = {1024};
+  m.shape = llama8b();
+  m.tile = 64;
+  m.workers = 264;
+  m.us = 0;
+  EXPECT_THROW(calibrate({m}, DeviceModel::h100(llama8b())), std::invalid_argument);
+}
+
+TEST(LensSpec, ParsesCountsAndRejectsMalformedText) {
+  std::vector<int64_t> lens;
+  ASSERT_TRUE(parseLensSpec("131072,7x1024,0", lens));
+  EXPECT_EQ(lens.size(), 9u);
+  EXPECT_EQ(lens.front(), 131072);
+  EXPECT_EQ(lens[1], 1024);
+  EXPECT_EQ(lens.back(), 0);
+  for (const char *bad : {"", "x5", "2x", "3x-1", "-4", "12a", "0x16", "1,,2"}) {
+    std::vector<int64_t> out;
+    EXPECT_FALSE(parseLensSpec(bad, out)) << bad;
+  }
 }

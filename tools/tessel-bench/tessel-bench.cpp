@@ -9,9 +9,11 @@
 //
 // A case line is `FUNCTION LENS`, LENS a comma list of `L` or `NxL` (N sequences of L).
 #include "runtime/Runtime.h"
+#include "runtime/schedule/LensSpec.h"
 #include "test/device/DeviceSupport.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -31,31 +33,19 @@ struct BenchCase {
   std::vector<int32_t> lens;
 };
 
-bool parseLens(const std::string &text, std::vector<int32_t> &lens) {
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t x = item.find('x');
-    try {
-      if (x == std::string::npos) {
-        lens.push_back(std::stoi(item));
-      } else {
-        int n = std::stoi(item.substr(0, x)), l = std::stoi(item.substr(x + 1));
-        for (int i = 0; i < n; ++i)
-          lens.push_back(l);
-      }
-    } catch (...) {
-      return false;
-    }
-  }
-  return !lens.empty();
-}
-
 bool parseCase(const std::string &line, BenchCase &c) {
   std::stringstream ss(line);
   if (!(ss >> c.function >> c.lensText))
     return false;
-  return parseLens(c.lensText, c.lens);
+  std::vector<int64_t> lens;
+  if (!schedule::parseLensSpec(c.lensText, lens))
+    return false;
+  for (int64_t l : lens) {
+    if (l > INT32_MAX)
+      return false;
+    c.lens.push_back(static_cast<int32_t>(l));
+  }
+  return true;
 }
 
 /// Fills device memory with random elements without a host copy of the whole buffer:
@@ -228,12 +218,15 @@ int main(int argc, char **argv) {
       return 1;
     }
     Result r = timeCase(*k, c, replays);
+    const rt::AttentionInfo &info = k->info();
     std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
-                "\"kv_heads\": %lld, \"tile\": %lld, \"workers\": %lld, \"kv_mib\": %.1f, "
-                "\"us\": %.2f, \"tbps\": %.3f}\n",
-                c.function.c_str(), c.lens.size(), c.lensText.c_str(),
-                (long long)k->info().qHeads, (long long)k->info().kvHeads,
-                (long long)k->info().tile, (long long)k->workers(), r.kvMiB, r.us, r.tbps);
+                "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
+                "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
+                "\"workers\": %lld, \"kv_mib\": %.1f, \"us\": %.2f, \"tbps\": %.3f}\n",
+                c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
+                (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
+                (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
+                (long long)info.tile, (long long)k->workers(), r.kvMiB, r.us, r.tbps);
     std::fflush(stdout);
     results.push_back({c, r});
   }

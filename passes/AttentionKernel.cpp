@@ -8,12 +8,11 @@
 //      streams a strided share of the tokens (16-byte loads, `unroll` steps in flight),
 //      keeping an online-softmax state for the GQA group's query heads; token groups of
 //      a warp are merged with shuffles, warps through shared memory;
-//   4. finishes by role: host+finishing writes the output; a non-host segment publishes
-//      its state to its workspace slot and adds 1 (release) to its host's arrival
-//      counter; a host that does not finish its head waits (acquire) until its counter
-//      equals its number of contributors, merges their states in ascending worker order
-//      and writes the output (in_kernel), or writes its state to its host slot for the
-//      merge kernel (separate).
+//   4. finishes by role: host+finishing writes the output; every other segment parks
+//      its state in its workspace slot. in_kernel: it then adds 1 (acq_rel) to the
+//      head's arrival counter, and the worker that arrives last merges the head's slots
+//      in ascending worker order and writes the output — nobody waits. separate: the
+//      merge kernel does that merge.
 // Scores are in base 2: q is pre-scaled by scale * log2(e), one ex2.approx per score.
 #include "passes/AttentionKernel.h"
 
@@ -124,6 +123,7 @@ private:
   Value tid, lane, warp, batch, maxLen, lensGlobal, workspace, status, output;
   Value queryPtr, keyPtr, valuePtr;
   Value offsetsShared, lensShared; // i32 arrays in dynamic shared memory
+  Value workersValue;              // effective workers of this launch (attention kernel)
 
   int64_t group() const { return spec.group(); }
   int64_t elementsPerThread() const {
@@ -159,12 +159,16 @@ private:
 
   // Workspace.
   Value slotPtr(Value slot); // f32 pointer to the slot
-  Value flagPtr(Value worker);
+  Value counterPtr(Value worker);
   void writeSlot(const ElementState &s, Value slot);
   /// Merges the non-host slots of workers [first, last] into `s` in ascending order,
   /// loading kMergeBatch slots before merging them so their latencies overlap.
   ElementState mergeSlots(const ElementState &s, Value first, Value last);
   void writeOutput(const ElementState &s, Value seq, Value kvHead);
+  /// In-kernel fix-up of a split head whose slots are [hostWorker, last]: count this
+  /// worker's arrival; the last of them to arrive merges every slot in ascending worker
+  /// order and writes the output. Nobody waits, so workers need not be co-resident.
+  void arriveAndMergeIfLast(Value hostWorker, Value last, Value seq, Value kvHead);
   ElementState loadSlotState(Value slot);
 
   // Element e of this thread's k-th element; `valid` when e < group * Dv.
@@ -508,7 +512,7 @@ ElementState AttentionKernelEmitter::combineWarps(const Values &st, Value grp, V
   return es;
 }
 
-Value AttentionKernelEmitter::flagPtr(Value worker) {
+Value AttentionKernelEmitter::counterPtr(Value worker) {
   return kb.gep(workspace, kb.i32(), worker);
 }
 
@@ -619,6 +623,32 @@ void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value
   }
 }
 
+void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, Value seq,
+                                                  Value kvHead) {
+  // The barrier orders every thread's slot stores before thread 0's acq_rel add
+  // (cumulative release); the add's acquire half, on the final count, makes every
+  // earlier participant's slots visible, and the second barrier passes that on to the
+  // CTA (the CUTLASS semaphore pattern, without the spin).
+  kb.barrier();
+  Value cell = sharedBase(warpSums); // free after the prefix sum
+  Value counter = counterPtr(hostWorker);
+  kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
+    kb.store(kb.atomicAddAcqRel(counter, kb.c32(1)), cell, 4);
+  });
+  kb.barrier();
+  Value arrived = kb.add(kb.load(kb.i32(), cell, 4), kb.c32(1));
+  Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
+  kb.ifThen(kb.cmp(CmpIPredicate::eq, arrived, participants), [&] {
+    // Everyone has arrived: nothing else touches the counter in this launch.
+    kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
+              [&] { kb.store(kb.c32(0), counter, 4); });
+    Value workers = workersValue;
+    ElementState merged = mergeSlots(loadSlotState(kb.add(workers, hostWorker)),
+                                     kb.add(hostWorker, kb.c32(1)), last);
+    writeOutput(merged, seq, kvHead);
+  });
+}
+
 void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   Block &entry = func.getBody().front();
   b.setInsertionPointToStart(&entry);
@@ -631,6 +661,7 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   zeroFillEmptySequences(cta, grid);
 
   Value workers = kb.mins(grid, kb.maxs(total, kb.c32(1)));
+  workersValue = workers;
   Value active = kb.cmp(CmpIPredicate::slt, cta, workers);
   Value begin = kb.select(active, workerBegin(total, workers, cta), kb.c32(0));
   Value end = kb.select(active, workerBegin(total, workers, kb.add(cta, kb.c32(1))),
@@ -668,62 +699,15 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
               return {};
             },
             [&]() -> Values {
-              kb.ifElse(
-                  host,
-                  [&]() -> Values {
-                    if (!spec.inKernelFixup) {
-                      writeSlot(es, kb.add(workers, cta));
-                      return {};
-                    }
-                    // Wait for the later contributors: each adds 1 (release) to this
-                    // worker's arrival counter once its slot is written. One thread
-                    // polls it (acquire) — a single poller per head keeps the polling
-                    // traffic off the counters the contributors are updating — and
-                    // the barrier publishes what it observed to the whole CTA (the
-                    // CUTLASS semaphore pattern).
-                    Value last = workerOfTile(total, workers, kb.sub(headEnd, kb.c32(1)));
-                    Value first = kb.add(cta, kb.c32(1));
-                    Value waiters = kb.sub(kb.add(last, kb.c32(1)), first);
-                    kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
-                      Value counter = flagPtr(cta);
-                      // Bounded: a missing contributor is reported through the status
-                      // word instead of hanging the GPU.
-                      Values polls = kb.whileLoop(
-                          ValueRange{kb.c32(0)},
-                          [&](ValueRange n) {
-                            Value waiting =
-                                kb.cmp(CmpIPredicate::ne, kb.loadAcquire(counter), waiters);
-                            Value patient = kb.cmp(CmpIPredicate::slt, n[0],
-                                                   kb.c32(abi::kFixupSpinLimit));
-                            return kb.andi(waiting, patient);
-                          },
-                          [&](ValueRange n) -> Values { return {kb.add(n[0], kb.c32(1))}; });
-                      kb.ifThen(
-                          kb.cmp(CmpIPredicate::sge, polls[0], kb.c32(abi::kFixupSpinLimit)),
-                          [&] { kb.atomicOr(status, kb.c32(abi::kStatusFixupTimeout)); });
-                      // Every contributor has arrived: nothing else writes the counter
-                      // in this launch, so it can be reset for the next one now.
-                      kb.store(kb.c32(0), counter, 4);
-                    });
-                    kb.barrier();
-                    ElementState merged = mergeSlots(es, first, last);
-                    writeOutput(merged, seq, kvHead);
-                    return {};
-                  },
-                  [&]() -> Values {
-                    // Not host: publish the partial state, then arrive at the host's
-                    // counter. The barrier orders every thread's slot stores before
-                    // thread 0's release (cumulative), so no fence is needed.
-                    writeSlot(es, cta); // slot w: worker w's non-host partial
-                    if (spec.inKernelFixup) {
-                      kb.barrier();
-                      Value hostWorker =
-                          workerOfTile(total, workers, kb.sub(t, tileInHead));
-                      kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
-                                [&] { kb.atomicAddRelease(flagPtr(hostWorker), kb.c32(1)); });
-                    }
-                    return {};
-                  });
+              // A split head: park this partial in the worker's slot (host: W + w,
+              // others: w). The separate fix-up's merge kernel takes it from there.
+              writeSlot(es, kb.select(host, kb.add(workers, cta), cta));
+              if (spec.inKernelFixup) {
+                Value headBegin = kb.sub(t, tileInHead);
+                Value hostWorker = kb.select(host, cta, workerOfTile(total, workers, headBegin));
+                Value last = workerOfTile(total, workers, kb.sub(headEnd, kb.c32(1)));
+                arriveAndMergeIfLast(hostWorker, last, seq, kvHead);
+              }
               return {};
             });
         return {segEnd};

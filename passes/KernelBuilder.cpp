@@ -62,27 +62,21 @@ Value KernelBuilder::load(Type type, Value ptr, unsigned align) {
 void KernelBuilder::store(Value value, Value ptr, unsigned align) {
   LLVM::StoreOp::create(b, value, ptr, align);
 }
-Value KernelBuilder::loadAcquire(Value ptr) {
-  return LLVM::LoadOp::create(b, i32(), ptr, 4, /*isVolatile=*/false, false, false, false,
-                              LLVM::AtomicOrdering::acquire, "device");
-}
-void KernelBuilder::storeRelease(Value value, Value ptr) {
-  LLVM::StoreOp::create(b, value, ptr, 4, false, false, false,
-                        LLVM::AtomicOrdering::release, "device");
-}
 void KernelBuilder::atomicOr(Value ptr, Value value) {
   LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::_or, ptr, value,
                             LLVM::AtomicOrdering::monotonic, "device", 4);
 }
 
-void KernelBuilder::atomicAddRelease(Value ptr, Value value) {
-  // Inline PTX: LLVM 22's NVPTX backend lowers `atomicrmw add ... release` to a plain
+Value KernelBuilder::atomicAddAcqRel(Value ptr, Value value) {
+  // Inline PTX: LLVM 22's NVPTX backend lowers `atomicrmw add ... acq_rel` to a plain
   // (relaxed) atom.global.add with no fence, dropping the ordering this needs.
-  LLVM::InlineAsmOp::create(b, TypeRange{}, ValueRange{ptr, value},
-                            "red.release.gpu.global.add.u32 [$0], $1;", "l,r,~{memory}",
-                            /*has_side_effects=*/true, /*is_align_stack=*/false,
-                            LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
-                            ArrayAttr());
+  return LLVM::InlineAsmOp::create(b, i32(), ValueRange{ptr, value},
+                                   "atom.acq_rel.gpu.global.add.u32 $0, [$1], $2;",
+                                   "=r,l,r,~{memory}", /*has_side_effects=*/true,
+                                   /*is_align_stack=*/false,
+                                   LLVM::tailcallkind::TailCallKind::None,
+                                   LLVM::AsmDialectAttr(), ArrayAttr())
+      .getResult(0);
 }
 
 static Value indexToI32(ImplicitLocOpBuilder &b, Value index) {

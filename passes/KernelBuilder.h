@@ -58,12 +58,9 @@ public:
   mlir::Value gep(mlir::Value base, mlir::Type elem, mlir::Value index);
   mlir::Value load(mlir::Type type, mlir::Value ptr, unsigned align);
   void store(mlir::Value value, mlir::Value ptr, unsigned align);
-  /// ld.acquire.gpu / st.release.gpu of an i32.
-  mlir::Value loadAcquire(mlir::Value ptr);
-  void storeRelease(mlir::Value value, mlir::Value ptr);
   void atomicOr(mlir::Value ptr, mlir::Value value);
-  /// red.release.gpu.global.add.u32 (no result).
-  void atomicAddRelease(mlir::Value ptr, mlir::Value value);
+  /// atom.acq_rel.gpu.global.add.u32: returns the old value.
+  mlir::Value atomicAddAcqRel(mlir::Value ptr, mlir::Value value);
 
   mlir::Value threadIdX();
   mlir::Value blockIdX();

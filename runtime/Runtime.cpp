@@ -118,11 +118,8 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     int64_t capacity = static_cast<int64_t>(sms) * perSm;
     k->numWorkers = info.attention.requestedWorkers > 0 ? info.attention.requestedWorkers
                                                         : capacity;
-    if (info.inKernelFixup && k->numWorkers > capacity)
-      return Error::failure(kw + ": " + std::to_string(k->numWorkers) +
-                            " workers requested but only " + std::to_string(capacity) +
-                            " CTAs can be resident; the in-kernel fix-up needs every "
-                            "worker resident (use fewer workers or the separate fix-up)");
+    // More workers than resident CTAs are fine: the in-kernel fix-up never waits on
+    // another worker (the last to arrive merges), so later CTAs just start later.
     k->workspaceSize = schedule::workspaceBytes(
         info.inKernelFixup ? schedule::Fixup::InKernel : schedule::Fixup::Separate,
         k->numWorkers, info.group(), info.vDim);

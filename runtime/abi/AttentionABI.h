@@ -53,12 +53,8 @@ inline constexpr int kWarps = kBlockThreads / 32;
 /// clamped into [0, Nmax] (no out-of-bounds read happens; the output for that sequence
 /// is attention over the clamped range).
 inline constexpr uint32_t kStatusLengthClamped = 1u;
-/// kStatusFixupTimeout: a host worker gave up waiting for a contributor's partial state
-/// after kFixupSpinLimit polls (a worker was not resident, or a kernel bug). The
-/// output of that head is then incomplete; the kernel still terminates, so an engine
-/// sees an error instead of a hung GPU.
-inline constexpr uint32_t kStatusFixupTimeout = 2u;
-inline constexpr int32_t kFixupSpinLimit = 1 << 24;
+/// Bit 2 is reserved: kernels before v7 set it when a bounded fix-up wait timed out;
+/// the in-kernel fix-up no longer waits.
 
 /// Dynamic shared memory of both kernels: the tile offsets (B + 1 i32) and the clamped
 /// lengths (B i32), 16-byte aligned.

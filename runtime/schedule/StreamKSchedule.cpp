@@ -77,9 +77,7 @@ Contributors headContributors(const TileSpace &space, int64_t workers, int64_t b
           workerOfTile(total, workers, begin + perHead - 1)};
 }
 
-int64_t partialSlots(Fixup fixup, int64_t workers) {
-  return fixup == Fixup::InKernel ? workers : 2 * workers;
-}
+int64_t partialSlots(Fixup, int64_t workers) { return 2 * workers; }
 
 int64_t workspaceBytes(Fixup fixup, int64_t workers, int64_t group, int64_t vDim) {
   return abi::flagBytes(fixup == Fixup::InKernel, workers) +

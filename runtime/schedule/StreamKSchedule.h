@@ -102,9 +102,11 @@ Contributors headContributors(const TileSpace &space, int64_t workers, int64_t b
 enum class Fixup { InKernel, Separate };
 
 /// Workspace slots for partial softmax states. A worker's range starts mid-head at most
-/// once (its first segment), so `in_kernel` needs one slot per worker: slot w holds
-/// worker w's non-host partial. `separate` also stores host partials that are not
-/// finishing (a worker's last segment): slot W + w.
+/// once (its first segment) and ends mid-head at most once (its last segment), so two
+/// slots per worker suffice for either fix-up: slot w holds worker w's non-host partial,
+/// slot W + w its host partial of a split head. Whoever merges a split head — the last
+/// worker to arrive (in_kernel) or the merge kernel (separate) — reads them in ascending
+/// worker order.
 int64_t partialSlots(Fixup fixup, int64_t workers);
 inline int64_t nonHostSlot(int64_t w) { return w; }
 inline int64_t hostSlot(int64_t workers, int64_t w) { return workers + w; }

@@ -17,19 +17,19 @@
 // CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xf16>
 // CHECK-DAG: gpu.shuffle xor
 // CHECK-DAG: llvm.inline_asm "ex2.approx.f32 $0, $1;"
-// The in-kernel fix-up: a host polls its arrival counter (acquire), then resets it; a
-// contributor adds to its host's counter (release, after a barrier; no full fence).
-// CHECK: llvm.load %{{.*}} atomic syncscope("device") acquire {alignment = 4 : i64} : !llvm.ptr<1> -> i32
-// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : i32, !llvm.ptr<1>
+// The in-kernel fix-up: after a barrier, one thread adds to the head's arrival counter
+// (acq_rel, no full fence); the last to arrive resets it and merges. Nobody spins.
 // CHECK: gpu.barrier
-// CHECK: llvm.inline_asm has_side_effects "red.release.gpu.global.add.u32 [$0], $1;"
+// CHECK: llvm.inline_asm has_side_effects "atom.acq_rel.gpu.global.add.u32 $0, [$1], $2;"
+// CHECK: gpu.barrier
 // CHECK-NOT: nvvm.memory.barrier
+// CHECK-NOT: atomic syncscope("device") acquire
 // CHECK: gpu.return
 // CHECK-NOT: gpu.func @gqa_merge
 
 // SEP: tessel.launch_plan @gqa {{{.*}}fixup = #tessel.fixup<separate>, kernel = @tessel_kernels::@gqa_attention{{.*}}merge_kernel = @tessel_kernels::@gqa_merge
 // SEP: gpu.func @gqa_attention(
-// SEP-NOT: atomic syncscope("device") acquire
+// SEP-NOT: atom.acq_rel
 // SEP: gpu.func @gqa_merge(%{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
 func.func @gqa(%q: tensor<?x8x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tensor<?x2x?x64xf16>, %l: tensor<?xi32>) -> tensor<?x8x64xf16> {
   %o = tessel.attention %q, %k, %v, %l {scale = 0.125 : f32} : (tensor<?x8x64xf16>, tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?xi32>) -> tensor<?x8x64xf16>

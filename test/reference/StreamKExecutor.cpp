@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 namespace tessel::reference {
@@ -107,25 +108,16 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
 
   std::vector<State> slots(schedule::partialSlots(opt.fixup, workers),
                            State(p.group(), p.vDim));
-  std::vector<bool> published(workers, false);
-
-  // A host whose head continues in later workers: in_kernel parks it until their
-  // partials are published, then merges them in ascending worker order.
-  struct Parked {
-    Segment seg;
-    State state;
-  };
-  std::vector<Parked> parked;
-  auto tryFinish = [&](Parked &h) {
-    schedule::Contributors c = schedule::headContributors(space, workers, h.seg.batch,
-                                                          h.seg.kvHead);
+  // in_kernel: each split head counts its participants' arrivals; the worker that
+  // arrives last merges the host slot and the contributors' slots in ascending worker
+  // order and writes the output (no worker ever waits on another).
+  std::map<std::pair<int64_t, int64_t>, int64_t> arrivals;
+  auto mergeHead = [&](int64_t b, int64_t g) {
+    schedule::Contributors c = schedule::headContributors(space, workers, b, g);
+    State state = slots[schedule::hostSlot(workers, c.first)];
     for (int64_t j = c.first + 1; j <= c.last; ++j)
-      if (!published[j])
-        return false;
-    for (int64_t j = c.first + 1; j <= c.last; ++j)
-      mergeInto(h.state, slots[schedule::nonHostSlot(j)], p.vDim);
-    writeOutput(p, h.state, h.seg.batch, h.seg.kvHead, result.out);
-    return true;
+      mergeInto(state, slots[schedule::nonHostSlot(j)], p.vDim);
+    writeOutput(p, state, b, g, result.out);
   };
 
   for (int64_t w : order) {
@@ -138,21 +130,20 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
       }
       if (seg.host && seg.finishing) {
         writeOutput(p, state, seg.batch, seg.kvHead, result.out);
-      } else if (!seg.host) {
-        slots[schedule::nonHostSlot(w)] = std::move(state);
-        published[w] = true; // the kernel: fence, then release-store the flag
-      } else if (opt.fixup == Fixup::Separate) {
-        slots[schedule::hostSlot(workers, w)] = std::move(state);
-      } else {
-        parked.push_back({seg, std::move(state)});
-        ++result.parkedHosts;
+        continue;
+      }
+      slots[seg.host ? schedule::hostSlot(workers, w) : schedule::nonHostSlot(w)] =
+          std::move(state);
+      if (opt.fixup == Fixup::InKernel) {
+        schedule::Contributors c =
+            schedule::headContributors(space, workers, seg.batch, seg.kvHead);
+        if (++arrivals[{seg.batch, seg.kvHead}] == c.count()) {
+          mergeHead(seg.batch, seg.kvHead);
+          ++result.mergedByLastArrival;
+        }
       }
     }
-    // Hosts whose contributors have all published can finish now.
-    parked.erase(std::remove_if(parked.begin(), parked.end(), tryFinish), parked.end());
   }
-  if (!parked.empty())
-    throw std::logic_error("stream-K executor: in-kernel fix-up deadlocked");
 
   if (opt.fixup == Fixup::Separate) {
     // The merge kernel: one pass over split heads, same ascending order.
@@ -161,10 +152,7 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
         schedule::Contributors c = schedule::headContributors(space, workers, b, g);
         if (c.count() <= 1)
           continue;
-        State state = slots[schedule::hostSlot(workers, c.first)];
-        for (int64_t j = c.first + 1; j <= c.last; ++j)
-          mergeInto(state, slots[schedule::nonHostSlot(j)], p.vDim);
-        writeOutput(p, state, b, g, result.out);
+        mergeHead(b, g);
       }
   }
   return result;

@@ -23,12 +23,10 @@ struct ExecutorOptions {
 struct ExecutorResult {
   std::vector<float> out; // [B, Hq, Dv], f32 (before rounding to the output type)
   int64_t workers = 0;    // effective worker count
-  int64_t parkedHosts = 0; // host segments that had to wait for contributors
+  int64_t mergedByLastArrival = 0; // split heads merged in-kernel by their last arrival
 };
 
-/// Throws std::invalid_argument on an inconsistent problem or option, and
-/// std::logic_error if the in-kernel fix-up would deadlock (a host waiting on a worker
-/// that never publishes).
+/// Throws std::invalid_argument on an inconsistent problem or option.
 ExecutorResult executeStreamK(const AttentionProblem &problem, const ExecutorOptions &opt);
 
 } // namespace tessel::reference

@@ -18,6 +18,10 @@ for target in sm_90 sm_80; do
       --target "$target" --fixup "$fixup"
   done
 done
+# More workers than can be resident at once (2048 vs 264-528): the in-kernel fix-up
+# must not depend on co-residency (the last worker to arrive merges; nobody waits).
+"$build/bin/tesselc" "$root/test/device/models.mlir" -o "$carry/artifacts/sm_90_in-kernel-2048-workers" \
+  --name models --target sm_90 --fixup in-kernel --workers 2048
 "$build/bin/tesselc" "$root/bench/models.mlir" -o "$carry/bench" --name models --fixup in-kernel
 cp "$build/test/device/tessel-device-tests" "$build/bin/tessel-bench" "$carry/bin/"
 du -sh "$carry"

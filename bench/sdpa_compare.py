@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Times PyTorch SDPA (flash and cuDNN backends) on the tessel-bench case list, the way
-../shared/bench/ANCHORS.md measured the peers: median of CUDA-graph replays of 20 calls,
-timed with CUDA events; ragged batches padded to the longest sequence (SDPA has no
-per-sequence lengths); TB/s counts the K+V bytes of the true lengths.
+"""Times the peers on the tessel-bench case list, the way ../shared/bench/ANCHORS.md measured
+them: PyTorch SDPA (flash and cuDNN backends) and balanced split-KV decoding
+(bench/splitkv.py, best of grid budgets 1/2/4 x SMs). Median of CUDA-graph replays of 20
+calls, timed with CUDA events; for SDPA ragged batches are padded to the longest sequence
+(it has no per-sequence lengths), split-KV uses the true lengths; TB/s counts the K+V bytes
+of the true lengths.
 
     python3 bench/sdpa_compare.py --manifest DIR/models.manifest.json --cases bench/anchors.cases
 
@@ -13,6 +15,7 @@ import json
 import math
 import sys
 
+import splitkv
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -29,14 +32,24 @@ def parse_lens(text):
     return lens
 
 
+CALLS = 20
+
+
 def time_backend(backend, q, ks, vs, gqa, replays):
-    calls = 20
+    def call(i):
+        with sdpa_kernel(backend):
+            F.scaled_dot_product_attention(q, ks[i % len(ks)], vs[i % len(vs)], enable_gqa=gqa)
+
+    return time_calls(call, replays)
+
+
+def time_calls(call, replays):
+    """Median microseconds per call over CUDA-graph replays of CALLS calls."""
+    calls = CALLS
 
     def step():
         for i in range(calls):
-            with sdpa_kernel(backend):
-                F.scaled_dot_product_attention(q, ks[i % len(ks)], vs[i % len(vs)],
-                                               enable_gqa=gqa)
+            call(i)
 
     step()  # compile/warm-up outside the graph
     torch.cuda.synchronize()
@@ -69,6 +82,8 @@ def main():
     ap.add_argument("--replays", type=int, default=30)
     args = ap.parse_args()
     functions = {f["name"]: f for f in json.load(open(args.manifest))["functions"]}
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    checked = set()
     dtypes = {"f16": torch.float16, "bf16": torch.bfloat16, "f32": torch.float32}
     rows = []
     for line in open(args.cases):
@@ -99,17 +114,29 @@ def main():
             except Exception as e:  # a backend may refuse a shape
                 result[label + "_us"] = None
                 result[label + "_error"] = str(e).splitlines()[0][:120]
-        best = min([t for t in (result["flash_us"], result["cudnn_us"]) if t] or [float("nan")])
+        if name not in checked:  # the baseline must be right before it is timed
+            splitkv.self_check(hq, hkv, d, f["v_dim"], dtype)
+            checked.add(name)
+        q3 = q.view(b, hq, d)
+        for budget in (1, 2, 4):
+            chunk = splitkv.chunk_for_budget(lens, hkv, budget * sms)
+            skv = splitkv.SplitKV(lens, hq, hkv, d, f["v_dim"], dtype, chunk)
+            us = time_calls(lambda i: skv(q3, ks[i % len(ks)], vs[i % len(vs)]), args.replays)
+            if result.get("splitkv_us") is None or us < result["splitkv_us"]:
+                result["splitkv_us"], result["splitkv_chunk"] = round(us, 2), chunk
+        best = min([t for t in (result["flash_us"], result["cudnn_us"], result["splitkv_us"])
+                    if t] or [float("nan")])
         result["best_tbps"] = round(needed / (best * 1e-6) / 1e12, 3)
         print(json.dumps(result), flush=True)
         rows.append(result)
         del q, ks, vs
         torch.cuda.empty_cache()
-    print(f"\n{'function':<12} {'lens':<28} {'KV MiB':>9} {'flash us':>9} {'cudnn us':>9}")
+    print(f"\n{'function':<12} {'lens':<28} {'KV MiB':>9} {'flash us':>9} {'cudnn us':>9} "
+          f"{'splitkv us':>10}")
     for r in rows:
         fmt = lambda x: f"{x:9.2f}" if x else "      n/a"
         print(f"{r['function']:<12} {r['lens'][:28]:<28} {r['kv_mib']:9.1f} "
-              f"{fmt(r['flash_us'])} {fmt(r['cudnn_us'])}")
+              f"{fmt(r['flash_us'])} {fmt(r['cudnn_us'])} {fmt(r['splitkv_us']):>10}")
 
 
 if __name__ == "__main__":

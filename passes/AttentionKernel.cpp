@@ -123,7 +123,7 @@ private:
   Value tid, lane, warp, batch, maxLen, lensGlobal, workspace, status, output;
   Value queryPtr, keyPtr, valuePtr;
   Value offsetsShared, lensShared; // i32 arrays in dynamic shared memory
-  Value workersValue;              // effective workers of this launch (attention kernel)
+  Value effectiveWorkers;          // min(grid, T) of this launch (attention kernel)
 
   int64_t group() const { return spec.group(); }
   int64_t elementsPerThread() const {
@@ -642,8 +642,7 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
     // Everyone has arrived: nothing else touches the counter in this launch.
     kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
               [&] { kb.store(kb.c32(0), counter, 4); });
-    Value workers = workersValue;
-    ElementState merged = mergeSlots(loadSlotState(kb.add(workers, hostWorker)),
+    ElementState merged = mergeSlots(loadSlotState(kb.add(effectiveWorkers, hostWorker)),
                                      kb.add(hostWorker, kb.c32(1)), last);
     writeOutput(merged, seq, kvHead);
   });
@@ -661,7 +660,7 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   zeroFillEmptySequences(cta, grid);
 
   Value workers = kb.mins(grid, kb.maxs(total, kb.c32(1)));
-  workersValue = workers;
+  effectiveWorkers = workers;
   Value active = kb.cmp(CmpIPredicate::slt, cta, workers);
   Value begin = kb.select(active, workerBegin(total, workers, cta), kb.c32(0));
   Value end = kb.select(active, workerBegin(total, workers, kb.add(cta, kb.c32(1))),

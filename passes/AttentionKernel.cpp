@@ -517,13 +517,13 @@ Value AttentionKernelEmitter::counterPtr(Value worker) {
 }
 
 Value AttentionKernelEmitter::slotPtr(Value slot) {
-  // The flag region is sized by the launched grid (the runtime's workspace layout), not
+  // The counter region is sized by the launched grid (the runtime's workspace layout), not
   // by this launch's effective worker count: slots must not move with the lengths, or
   // a short launch's slots would overwrite the counters of a later, longer one.
-  Value flagFloats = spec.inKernelFixup
+  Value counterFloats = spec.inKernelFixup
                          ? kb.mul(kb.ceilDiv(kb.gridDimX(), 4), kb.c32(4))
                          : kb.c32(0);
-  Value index = kb.add(kb.toI64(flagFloats),
+  Value index = kb.add(kb.toI64(counterFloats),
                        kb.mul(kb.toI64(slot), kb.c64(abi::slotFloats(group(), spec.vDim))));
   return kb.gep(workspace, kb.f32(), index);
 }

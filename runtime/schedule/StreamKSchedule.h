@@ -111,9 +111,10 @@ int64_t partialSlots(Fixup fixup, int64_t workers);
 inline int64_t nonHostSlot(int64_t w) { return w; }
 inline int64_t hostSlot(int64_t workers, int64_t w) { return workers + w; }
 
-/// Bytes of workspace for flags and partial states, laid out as runtime/abi/AttentionABI.h
-/// says: one u32 flag per worker (in_kernel) padded to 16 bytes, then the slots, each
-/// m [group], l [group], o [group, Dv] in f32, padded to 16 bytes.
+/// Bytes of workspace for arrival counters and partial states, laid out as
+/// runtime/abi/AttentionABI.h says: one u32 counter per worker (in_kernel) padded to 16
+/// bytes, then the slots, each m [group], l [group], o [group, Dv] in f32, padded to 16
+/// bytes.
 int64_t workspaceBytes(Fixup fixup, int64_t workers, int64_t group, int64_t vDim);
 
 /// Checks the partition invariants (every tile covered exactly once, shares differ by at

@@ -169,6 +169,10 @@ private:
   /// worker's arrival; the last of them to arrive merges every slot in ascending worker
   /// order and writes the output. Nobody waits, so workers need not be co-resident.
   void arriveAndMergeIfLast(Value hostWorker, Value last, Value seq, Value kvHead);
+  /// Merges a split head's parked partials — host slot W + hostWorker, then the
+  /// non-host slots hostWorker+1 .. last in ascending order — and writes the output.
+  /// Both fix-ups end this way: the last arrival (in_kernel) or the merge kernel.
+  void mergeSplitHead(Value hostWorker, Value last, Value workers, Value seq, Value kvHead);
   ElementState loadSlotState(Value slot);
 
   // Element e of this thread's k-th element; `valid` when e < group * Dv.
@@ -642,10 +646,16 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
     // Everyone has arrived: nothing else touches the counter in this launch.
     kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
               [&] { kb.store(kb.c32(0), counter, 4); });
-    ElementState merged = mergeSlots(loadSlotState(kb.add(effectiveWorkers, hostWorker)),
-                                     kb.add(hostWorker, kb.c32(1)), last);
-    writeOutput(merged, seq, kvHead);
+    mergeSplitHead(hostWorker, last, effectiveWorkers, seq, kvHead);
   });
+}
+
+void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value workers,
+                                            Value seq, Value kvHead) {
+  Value firstContributor = kb.add(hostWorker, kb.c32(1));
+  ElementState merged =
+      mergeSlots(loadSlotState(kb.add(workers, hostWorker)), firstContributor, last);
+  writeOutput(merged, seq, kvHead);
 }
 
 void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
@@ -736,11 +746,8 @@ void AttentionKernelEmitter::emitMerge(gpu::GPUFuncOp func) {
       Value first = workerOfTile(total, workers, headBegin);
       Value last =
           workerOfTile(total, workers, kb.sub(kb.add(headBegin, nt), kb.c32(1)));
-      kb.ifThen(kb.cmp(CmpIPredicate::slt, first, last), [&] {
-        ElementState s = loadSlotState(kb.add(workers, first));
-        ElementState merged = mergeSlots(s, kb.add(first, kb.c32(1)), last);
-        writeOutput(merged, seq, kvHead);
-      });
+      kb.ifThen(kb.cmp(CmpIPredicate::slt, first, last),
+                [&] { mergeSplitHead(first, last, workers, seq, kvHead); });
     });
   });
   gpu::ReturnOp::create(b);

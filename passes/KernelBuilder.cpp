@@ -45,12 +45,7 @@ Value KernelBuilder::exp2(Value x) {
   // ex2.approx.f32 directly: lowering math.exp2 through convert-gpu-to-nvvm picked
   // either the intrinsic or a libdevice call (__nv_exp2f, unresolved at JIT) depending
   // on pattern order, which is not stable from run to run. 2^-inf = +0 as required.
-  return LLVM::InlineAsmOp::create(b, f32(), ValueRange{x}, "ex2.approx.f32 $0, $1;",
-                                   "=f,f", /*has_side_effects=*/false,
-                                   /*is_align_stack=*/false,
-                                   LLVM::tailcallkind::TailCallKind::None,
-                                   LLVM::AsmDialectAttr(), ArrayAttr())
-      .getResult(0);
+  return inlinePtx(f32(), {x}, "ex2.approx.f32 $0, $1;", "=f,f", /*sideEffects=*/false);
 }
 
 Value KernelBuilder::gep(Value base, Type elem, Value index) {
@@ -70,9 +65,13 @@ void KernelBuilder::atomicOr(Value ptr, Value value) {
 Value KernelBuilder::atomicAddAcqRel(Value ptr, Value value) {
   // Inline PTX: LLVM 22's NVPTX backend lowers `atomicrmw add ... acq_rel` to a plain
   // (relaxed) atom.global.add with no fence, dropping the ordering this needs.
-  return LLVM::InlineAsmOp::create(b, i32(), ValueRange{ptr, value},
-                                   "atom.acq_rel.gpu.global.add.u32 $0, [$1], $2;",
-                                   "=r,l,r,~{memory}", /*has_side_effects=*/true,
+  return inlinePtx(i32(), {ptr, value}, "atom.acq_rel.gpu.global.add.u32 $0, [$1], $2;",
+                   "=r,l,r,~{memory}", /*sideEffects=*/true);
+}
+
+Value KernelBuilder::inlinePtx(Type result, ValueRange operands, StringRef ptx,
+                               StringRef constraints, bool sideEffects) {
+  return LLVM::InlineAsmOp::create(b, result, operands, ptx, constraints, sideEffects,
                                    /*is_align_stack=*/false,
                                    LLVM::tailcallkind::TailCallKind::None,
                                    LLVM::AsmDialectAttr(), ArrayAttr())

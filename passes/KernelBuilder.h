@@ -61,6 +61,9 @@ public:
   void atomicOr(mlir::Value ptr, mlir::Value value);
   /// atom.acq_rel.gpu.global.add.u32: returns the old value.
   mlir::Value atomicAddAcqRel(mlir::Value ptr, mlir::Value value);
+  /// One PTX instruction as LLVM inline asm with a single result.
+  mlir::Value inlinePtx(mlir::Type result, mlir::ValueRange operands, llvm::StringRef ptx,
+                        llvm::StringRef constraints, bool sideEffects);
 
   mlir::Value threadIdX();
   mlir::Value blockIdX();

@@ -66,7 +66,7 @@ inline int64_t dynamicSharedBytes(int64_t batch) {
 /// padded to 16 bytes]
 /// [slots: each `group * (Dv + 2)` f32 = m[group], l[group], o[group][Dv], padded to 16
 /// bytes]. Counters must be zero before the first launch; kernels leave them zero.
-inline int64_t flagBytes(bool inKernel, int64_t workers) {
+inline int64_t counterBytes(bool inKernel, int64_t workers) {
   return inKernel ? (workers * 4 + 15) / 16 * 16 : 0;
 }
 inline int64_t slotFloats(int64_t group, int64_t vDim) {

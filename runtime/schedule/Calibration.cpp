@@ -38,27 +38,20 @@ Calibration calibrate(const std::vector<Measurement> &data, const DeviceModel &b
   }
   const CalibrationGrid grid = CalibrationGrid::standard();
   const size_t n = data.size();
-  // The model is launch + body + fix-up, where only the body depends on the streaming
-  // constants: evaluate the body once per streaming point, then search the additive
-  // terms around it.
-  auto body = [&](const ScheduleProfile &p, const DeviceModel &d) {
-    DeviceModel noFixed = d;
-    noFixed.launchUs = noFixed.fixupUs = noFixed.fixupBatchUs = 0;
-    return predictMicros(p, noFixed, Fixup::InKernel);
-  };
+  // The model is launch + stream + fix-up, where only the stream term depends on the
+  // streaming constants: evaluate it once per streaming point, then search the additive
+  // fix-up terms around it.
   std::vector<double> fixupBase(n), fixupBatches(n), secondLaunch(n), logMeasured(n);
   for (size_t i = 0; i < n; ++i) {
     const ScheduleProfile &p = profiles[i];
     fixupBase[i] = p.anySplit ? 1 : 0;
-    fixupBatches[i] =
-        p.anySplit ? double((p.maxContributors - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1)
-                   : 0;
+    fixupBatches[i] = double(extraMergeBatches(p));
     secondLaunch[i] = p.anySplit && data[i].fixup == Fixup::Separate ? 1 : 0;
     logMeasured[i] = std::log(data[i].us);
   }
   double bestError = std::numeric_limits<double>::infinity();
   DeviceModel best = base;
-  std::vector<double> bodies(n);
+  std::vector<double> streams(n);
   // launchUs and bandwidth are measured directly (an empty kernel in a CUDA graph, the
   // best large-KV kernels: ANCHORS.md) and kept; a sweep where nearly every head is split
   // cannot tell the launch from the fix-up anyway.
@@ -69,22 +62,22 @@ Calibration calibrate(const std::vector<Measurement> &data, const DeviceModel &b
         DeviceModel d = base;
         d.workerBandwidth = bw, d.segmentUs = seg, d.tileUs = tile;
         for (size_t i = 0; i < n; ++i)
-          bodies[i] = body(profiles[i], d);
+          streams[i] = streamMicros(profiles[i], d);
         for (double fix : grid.fixupUs)
           for (double batch : grid.fixupBatchUs) {
-              double err = 0;
-              for (size_t i = 0; i < n && err < bestError; ++i) {
-                double t = launch * (1 + secondLaunch[i]) + bodies[i] +
-                           fixupBase[i] * fix + fixupBatches[i] * batch;
-                double e = std::log(t) - logMeasured[i];
-                err += e * e;
-              }
-              if (err < bestError) {
-                bestError = err;
-                best = d;
-                best.fixupUs = fix, best.fixupBatchUs = batch;
-              }
+            double err = 0;
+            for (size_t i = 0; i < n && err < bestError; ++i) {
+              double t = launch * (1 + secondLaunch[i]) + streams[i] + fixupBase[i] * fix +
+                         fixupBatches[i] * batch;
+              double e = std::log(t) - logMeasured[i];
+              err += e * e;
             }
+            if (err < bestError) {
+              bestError = err;
+              best = d;
+              best.fixupUs = fix, best.fixupBatchUs = batch;
+            }
+          }
       }
   Calibration c;
   c.model = best;

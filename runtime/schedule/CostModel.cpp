@@ -54,7 +54,7 @@ ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape
   return p;
 }
 
-double predictMicros(const ScheduleProfile &p, const DeviceModel &device, Fixup fixup) {
+double streamMicros(const ScheduleProfile &p, const DeviceModel &device) {
   // Each worker streams its own tokens; when all are busy they share the bandwidth.
   double perWorker = std::min(device.workerBandwidth,
                               device.bandwidth / static_cast<double>(p.workers.size()));
@@ -62,11 +62,20 @@ double predictMicros(const ScheduleProfile &p, const DeviceModel &device, Fixup 
   for (const ScheduleProfile::Worker &k : p.workers)
     makespan = std::max(makespan, k.bytes / perWorker + k.segments * device.segmentUs +
                                       k.tiles * device.tileUs);
-  double time = device.launchUs + std::max(makespan, p.totalBytes / device.bandwidth);
+  return std::max(makespan, p.totalBytes / device.bandwidth);
+}
+
+int64_t extraMergeBatches(const ScheduleProfile &p) {
+  // The merging worker loads the contributors' slots kFixupMergeBatch at a time.
+  if (!p.anySplit)
+    return 0;
+  return (p.maxContributors - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;
+}
+
+double predictMicros(const ScheduleProfile &p, const DeviceModel &device, Fixup fixup) {
+  double time = device.launchUs + streamMicros(p, device);
   if (p.anySplit) {
-    // The host merges its contributors' slots kFixupMergeBatch at a time.
-    int64_t batches = (p.maxContributors - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch;
-    time += device.fixupUs + (batches - 1) * device.fixupBatchUs;
+    time += device.fixupUs + extraMergeBatches(p) * device.fixupBatchUs;
     if (fixup == Fixup::Separate)
       time += device.launchUs; // the merge kernel; partials come back through L2
   }

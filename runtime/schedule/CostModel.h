@@ -75,6 +75,11 @@ struct ScheduleProfile {
 };
 ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
                                 int64_t workers);
+/// The model's terms: the streaming makespan (bounded below by the bandwidth floor), and
+/// the merge batches a split head pays beyond its first (0 when no head is split).
+double streamMicros(const ScheduleProfile &profile, const DeviceModel &device);
+int64_t extraMergeBatches(const ScheduleProfile &profile);
+/// launch + streamMicros + the fix-up terms.
 double predictMicros(const ScheduleProfile &profile, const DeviceModel &device, Fixup fixup);
 
 /// Predicted microseconds for one step with `workers` workers (clamped to T).

@@ -80,7 +80,7 @@ Contributors headContributors(const TileSpace &space, int64_t workers, int64_t b
 int64_t partialSlots(Fixup, int64_t workers) { return 2 * workers; }
 
 int64_t workspaceBytes(Fixup fixup, int64_t workers, int64_t group, int64_t vDim) {
-  return abi::flagBytes(fixup == Fixup::InKernel, workers) +
+  return abi::counterBytes(fixup == Fixup::InKernel, workers) +
          partialSlots(fixup, workers) * abi::slotFloats(group, vDim) * 4;
 }
 

@@ -31,6 +31,10 @@ struct KernelLayout {
   /// Issue the next iteration's loads before computing this one (twice the raw
   /// registers live).
   bool pipelined = false;
+  /// GQA groups of 3..8 in f16/bf16: a warp computes Q·Kᵀ and P·V of the whole group on
+  /// tensor cores (mma.sync m16n8k16), 16 tokens per block and `unroll` blocks per
+  /// iteration; the lane fields above then only describe the fallback layout.
+  bool tensorCores = false;
   int64_t tokensPerStep() const { return 32 / lanesPerToken; }
 };
 

@@ -1,5 +1,7 @@
 #include "passes/KernelBuilder.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <limits>
 
@@ -96,6 +98,49 @@ Value KernelBuilder::shuffleXor(Value v, int64_t offset) {
   return gpu::ShuffleOp::create(b, v, c32(offset), c32(32), gpu::ShuffleMode::XOR)
       .getShuffleResult();
 }
+Value KernelBuilder::shuffleIdx(Value v, Value srcLane) {
+  return gpu::ShuffleOp::create(b, v, srcLane, c32(32), gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+
+KernelBuilder::Values KernelBuilder::mmaM16N8K16(Type elem, ValueRange a, ValueRange bv,
+                                                 ValueRange c) {
+  // nvvm.mma.sync takes f16 fragments as vector<2xf16> and bf16 fragments as i32.
+  bool isF16 = elem.isF16();
+  auto asOperand = [&](Value r) -> Value {
+    if (!isF16)
+      return r;
+    return LLVM::BitcastOp::create(b, VectorType::get({2}, elem), r);
+  };
+  SmallVector<Value> av, bvv;
+  for (Value r : a)
+    av.push_back(asOperand(r));
+  for (Value r : bv)
+    bvv.push_back(asOperand(r));
+  auto f32 = b.getF32Type();
+  Type result = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type = isF16 ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+  auto mma = NVVM::MmaOp::create(
+      b, result, av, bvv, c, ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+  Values d;
+  for (int64_t i = 0; i < 4; ++i)
+    d.push_back(LLVM::ExtractValueOp::create(b, mma.getResult(), ArrayRef<int64_t>{i}));
+  return d;
+}
+
+Value KernelBuilder::packHalves(Type elem, Value lo, Value hi) {
+  // cvt.rn.{f16x2,bf16x2}.f32 d, a, b puts a in the upper half and b in the lower one.
+  StringRef ptx = elem.isF16() ? "cvt.rn.f16x2.f32 $0, $1, $2;" : "cvt.rn.bf16x2.f32 $0, $1, $2;";
+  return inlinePtx(i32(), {hi, lo}, ptx, "=r,f,f", /*sideEffects=*/false);
+}
+
+Value KernelBuilder::permuteBytes(Value x, Value y, uint32_t selector) {
+  std::string ptx = llvm::formatv("prmt.b32 $0, $1, $2, {0:x4};", selector).str();
+  return inlinePtx(i32(), {x, y}, ptx, "=r,r,r", /*sideEffects=*/false);
+}
+
 std::pair<Value, Value> KernelBuilder::shuffleUp(Value v, int64_t offset) {
   auto s = gpu::ShuffleOp::create(b, v, c32(offset), c32(32), gpu::ShuffleMode::UP);
   return {s.getShuffleResult(), s.getValid()};

@@ -20,6 +20,7 @@ public:
   explicit KernelBuilder(mlir::ImplicitLocOpBuilder &b) : b(b) {}
 
   mlir::ImplicitLocOpBuilder &b;
+  using Values = llvm::SmallVector<mlir::Value>;
 
   mlir::Type i32() { return b.getI32Type(); }
   mlir::Type i64() { return b.getI64Type(); }
@@ -70,10 +71,21 @@ public:
   mlir::Value gridDimX();
   void barrier();
   mlir::Value shuffleXor(mlir::Value v, int64_t offset);
+  /// The value of `v` in lane `srcLane` (an i32 value).
+  mlir::Value shuffleIdx(mlir::Value v, mlir::Value srcLane);
+
+  // Tensor cores (sm_80+). Operands are the PTX fragments as i32 registers (two 16-bit
+  // elements each, the lower index in the lower half).
+  /// mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}: returns d = a * b + c (4 f32).
+  Values mmaM16N8K16(mlir::Type elem, mlir::ValueRange a, mlir::ValueRange b,
+                     mlir::ValueRange c);
+  /// Two f32 rounded to one register of two f16/bf16: `lo` in bits 0-15.
+  mlir::Value packHalves(mlir::Type elem, mlir::Value lo, mlir::Value hi);
+  /// prmt.b32: bytes of {y, x} picked by `selector` (e.g. 0x5410: the low halves of x, y).
+  mlir::Value permuteBytes(mlir::Value x, mlir::Value y, uint32_t selector);
   /// Returns (value from lane - offset, valid).
   std::pair<mlir::Value, mlir::Value> shuffleUp(mlir::Value v, int64_t offset);
 
-  using Values = llvm::SmallVector<mlir::Value>;
   /// scf.for over i32 bounds with loop-carried values.
   Values forLoop(mlir::Value lb, mlir::Value ub, mlir::Value step, mlir::ValueRange init,
                  const std::function<Values(mlir::Value iv, mlir::ValueRange args)> &body);

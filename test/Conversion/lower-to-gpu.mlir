@@ -13,10 +13,19 @@
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // Lengths are clamped into [0, Nmax] and clamps are reported in the status word.
 // CHECK: llvm.atomicrmw _or
-// Hot loads are 16 bytes wide and aligned.
-// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xf16>
+// A GQA group of 4 in f16 runs on tensor cores: K/V are loaded as 16-byte fragments of
+// 32-bit registers, Q·Kᵀ and P·V are m16n8k16 mma.sync, P is rounded to f16x2 and V's
+// fragments are assembled with prmt; the heads' alphas move with indexed shuffles.
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xi32>
+// CHECK: scf.for
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xi32>
+// CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK-DAG: gpu.shuffle xor
 // CHECK-DAG: llvm.inline_asm "ex2.approx.f32 $0, $1;"
+// CHECK-DAG: gpu.shuffle idx
+// CHECK-DAG: llvm.inline_asm "cvt.rn.f16x2.f32 $0, $1, $2;"
+// CHECK-DAG: llvm.inline_asm "prmt.b32 $0, $1, $2, 0x5410;"
+// CHECK-DAG: llvm.inline_asm "prmt.b32 $0, $1, $2, 0x7632;"
 // The in-kernel fix-up: after a barrier, one thread adds to the head's arrival counter
 // (acq_rel, no full fence); the last to arrive resets it and merges. Nobody spins.
 // CHECK: gpu.barrier
@@ -40,8 +49,24 @@ func.func @gqa(%q: tensor<?x8x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tensor<?x2x
 
 // Static shapes are recorded so the runtime can check the user's launch against them.
 // CHECK: tessel.launch_plan @static_shapes {{{.*}}static_batch = 4 : i64, static_max_len = 512 : i64
-// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xbf16>
+// CHECK: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>{{.*}} : (i32, i32, f32)
+// CHECK: llvm.inline_asm "cvt.rn.bf16x2.f32 $0, $1, $2;"
 func.func @static_shapes(%q: tensor<4x32x128xbf16>, %k: tensor<4x8x512x128xbf16>, %v: tensor<4x8x512x128xbf16>, %l: tensor<4xi32>) -> tensor<4x32x128xbf16> {
   %o = tessel.attention %q, %k, %v, %l : (tensor<4x32x128xbf16>, tensor<4x8x512x128xbf16>, tensor<4x8x512x128xbf16>, tensor<4xi32>) -> tensor<4x32x128xbf16>
   return %o : tensor<4x32x128xbf16>
+}
+
+// -----
+
+// MHA (group 1) stays on CUDA cores: one 16-byte load of K or V per lane per token,
+// scores summed with butterfly shuffles.
+// CHECK-LABEL: gpu.func @mha_attention
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xf16>
+// CHECK: gpu.shuffle xor
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: gpu.return
+func.func @mha(%q: tensor<?x8x128xf16>, %k: tensor<?x8x?x128xf16>, %v: tensor<?x8x?x128xf16>, %l: tensor<?xi32>) -> tensor<?x8x128xf16> {
+  %o = tessel.attention %q, %k, %v, %l : (tensor<?x8x128xf16>, tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>, tensor<?xi32>) -> tensor<?x8x128xf16>
+  return %o : tensor<?x8x128xf16>
 }

@@ -24,7 +24,13 @@ namespace {
 
 constexpr int64_t kMaxBatch = 256;
 constexpr int64_t kMaxContext = 524288;
-constexpr double kTolerance = 2e-3;
+/// Relative L2 error allowed against the fp64 reference. bf16 keeps 8 significant bits
+/// (unit roundoff 2^-8 = 3.9e-3): the output is rounded to it, and the tensor-core GQA
+/// kernels round the softmax weights P to it for P·V, as FlashAttention and cuDNN do —
+/// each rounding alone is ~1.2e-3 relative (rms), so 2e-3 is below what bf16 can hold.
+double toleranceFor(reference::ElementType type) {
+  return type == reference::ElementType::BF16 ? 4e-3 : 2e-3;
+}
 
 std::string artifactsRoot() {
   const char *env = std::getenv("TESSEL_ARTIFACTS");
@@ -159,7 +165,7 @@ TEST_P(VariantTest, EveryFunctionMatchesTheFp64Reference) {
       int64_t maxLen = std::max<int64_t>(1, *std::max_element(lens.begin(), lens.end()));
       Case c = makeCase(k, lens, maxLen, rng);
       Outcome o = run(k, c);
-      EXPECT_LE(o.error, kTolerance) << name << " lens " << describe(lens);
+      EXPECT_LE(o.error, toleranceFor(c.type)) << name << " lens " << describe(lens);
       EXPECT_EQ(o.status, 0u) << name;
       bool allEmpty = std::all_of(lens.begin(), lens.end(), [](int32_t l) { return l == 0; });
       if (allEmpty) {
@@ -181,14 +187,14 @@ TEST_P(VariantTest, LongAndSkewedContexts) {
     const rt::AttentionKernel *k = artifact().function("llama_f16");
     ASSERT_NE(k, nullptr);
     Case c = makeCase(*k, {100003}, 100003, rng);
-    EXPECT_LE(run(*k, c).error, kTolerance) << "llama_f16 L=100003";
+    EXPECT_LE(run(*k, c).error, toleranceFor(c.type)) << "llama_f16 L=100003";
   }
   {
     const rt::AttentionKernel *k = artifact().function("group7_d128_f16");
     ASSERT_NE(k, nullptr);
     std::vector<int32_t> lens = {524288, 100, 2000, 1, 0, 4097};
     Case c = makeCase(*k, lens, 524288, rng);
-    EXPECT_LE(run(*k, c).error, kTolerance) << "group7 " << describe(lens);
+    EXPECT_LE(run(*k, c).error, toleranceFor(c.type)) << "group7 " << describe(lens);
   }
 }
 
@@ -198,7 +204,7 @@ TEST_P(VariantTest, RepeatedLaunchesAreBitwiseIdentical) {
   const rt::AttentionKernel &k = *artifact().function("llama_f16");
   Case c = makeCase(k, {5000, 3, 700, 129, 20000}, 20000, rng);
   Outcome first = run(k, c);
-  ASSERT_LE(first.error, kTolerance);
+  ASSERT_LE(first.error, toleranceFor(c.type));
   for (int i = 0; i < 20; ++i) {
     Outcome again = run(k, c);
     ASSERT_EQ(again.raw, first.raw) << "launch " << i << " differs";
@@ -223,7 +229,7 @@ TEST_P(VariantTest, CudaGraphReplayWithNewLengths) {
   poison(c);
   check(cuGraphLaunch(exec, stream), "cuGraphLaunch");
   check(cuStreamSynchronize(stream), "sync");
-  EXPECT_LE(collect(k, c).error, kTolerance);
+  EXPECT_LE(collect(k, c).error, toleranceFor(c.type));
 
   // New lengths, same buffers: only device data changes.
   std::vector<int32_t> next = {4096, 0, 1234};
@@ -234,7 +240,7 @@ TEST_P(VariantTest, CudaGraphReplayWithNewLengths) {
   poison(c);
   check(cuGraphLaunch(exec, stream), "cuGraphLaunch");
   check(cuStreamSynchronize(stream), "sync");
-  EXPECT_LE(collect(k, c).error, kTolerance);
+  EXPECT_LE(collect(k, c).error, toleranceFor(c.type));
   cuGraphExecDestroy(exec);
   cuGraphDestroy(graph);
   cuStreamDestroy(stream);
@@ -246,7 +252,7 @@ TEST_P(VariantTest, OutOfRangeLengthsAreClampedAndReported) {
   const rt::AttentionKernel &k = *artifact().function("mha_d64_f16");
   Case c = makeCase(k, {-5, 100000, 100}, 2048, rng);
   Outcome o = run(k, c);
-  EXPECT_LE(o.error, kTolerance);
+  EXPECT_LE(o.error, toleranceFor(c.type));
   EXPECT_EQ(o.status & tessel::abi::kStatusLengthClamped, tessel::abi::kStatusLengthClamped);
   // The status word was cleared by the read.
   Case ok = makeCase(k, {10}, 16, rng);
@@ -345,7 +351,7 @@ TEST(RuntimeEmbedded, HeaderArtifactMatchesTheReference) {
   std::mt19937_64 rng(reference::testSeed());
   Case c = makeCase(*k, {300, 0, 1025}, 1025, rng);
   Outcome o = run(*k, c);
-  EXPECT_LE(o.error, kTolerance);
+  EXPECT_LE(o.error, toleranceFor(c.type));
   EXPECT_EQ(o.status, 0u);
 }
 #endif

@@ -6,16 +6,17 @@
 namespace tessel::schedule {
 
 DeviceModel DeviceModel::h100(const KernelShape &shape) {
-  // Fitted by `tessel-calibrate docs/measurements/2026-11-23-v5-h100-tile-sweep.log`
-  // (tiles 32..256 x 20 cases, v5 kernels); a lit test re-runs the fit and fails if these
-  // drift from it. bandwidth and launchUs are measured directly (ANCHORS.md).
+  // Fitted by `tessel-calibrate docs/measurements/2026-11-23-v8-h100-tile-sweep.log`
+  // (tiles 32..256 x 20 cases, v8 kernels: group > 2 on tensor cores); a lit test re-runs
+  // the fit and fails if these drift from it. bandwidth and launchUs are measured
+  // directly (ANCHORS.md).
   DeviceModel d;
   if (kernelClass(shape) == KernelClass::SmallGroup) {
-    d.workerBandwidth = 30e3, d.segmentUs = 0.0, d.tileUs = 0.01;
+    d.workerBandwidth = 30e3, d.segmentUs = 0.0, d.tileUs = 0.02;
     d.fixupUs = 3.75, d.fixupBatchUs = 0.0;
   } else {
-    d.workerBandwidth = 40e3, d.segmentUs = 1.5, d.tileUs = 0.02;
-    d.fixupUs = 6.0, d.fixupBatchUs = 0.75;
+    d.workerBandwidth = 40e3, d.segmentUs = 0.75, d.tileUs = 0.02;
+    d.fixupUs = 4.25, d.fixupBatchUs = 1.25;
   }
   return d;
 }

@@ -187,19 +187,34 @@ private:
 
   // Workspace.
   Value slotPtr(Value slot); // f32 pointer to the slot
-  Value counterPtr(Value worker);
+  Value counterRegionWords(); // u32 words of one counter region (launched grid, padded)
+  Value counterPtr(Value worker);      // head counters
+  Value groupCounterPtr(Value worker); // arrival-group counters
   void writeSlot(const ElementState &s, Value slot);
   /// Merges the non-host slots of workers [first, last] into `s` in ascending order,
   /// loading kMergeBatch slots before merging them so their latencies overlap.
-  ElementState mergeSlots(const ElementState &s, Value first, Value last);
+  ElementState mergeSlots(const ElementState &s, Value first, Value last,
+                          int64_t stride = 1);
   void writeOutput(const ElementState &s, Value seq, Value kvHead);
-  /// In-kernel fix-up of a split head whose slots are [hostWorker, last]: count this
-  /// worker's arrival; the last of them to arrive merges every slot in ascending worker
-  /// order and writes the output. Nobody waits, so workers need not be co-resident.
+  /// In-kernel fix-up of a split head whose participants are [hostWorker, last]: count
+  /// this worker's arrival at its arrival group's counter; the group's last arrival
+  /// merges the group — with one group, the head, and writes the output; else into the
+  /// group's first slot, and counts the group at the head's counter, whose last arrival
+  /// merges the groups and writes the output (association: StreamKSchedule.h). Nobody waits, so workers need
+  /// not be co-resident.
   void arriveAndMergeIfLast(Value hostWorker, Value last, Value seq, Value kvHead);
-  /// Merges a split head's parked partials — host slot W + hostWorker, then the
-  /// non-host slots hostWorker+1 .. last in ascending order — and writes the output.
-  /// Both fix-ups end this way: the last arrival (in_kernel) or the merge kernel.
+  /// Counts one arrival of this CTA at `counter` (bar.sync, thread 0's acq_rel add,
+  /// bar.sync); true in every thread when it brings the count to `participants`, which
+  /// then resets the counter.
+  Value arriveIsLast(Value counter, Value participants);
+  /// The slot holding arrival group `groupFirst`'s partial: the host's slot for group 0.
+  Value groupSlot(Value hostWorker, Value groupFirst, Value workers);
+  /// Workers per arrival group of the head [hostWorker, last] (StreamKSchedule.h).
+  Value arrivalGroupSize(Value hostWorker, Value last);
+  /// Merges the slots of the group [groupFirst, groupLast] in ascending order.
+  ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast, Value workers);
+  /// The separate fix-up's merge of a split head — group by group, in the in-kernel
+  /// association — and the output.
   void mergeSplitHead(Value hostWorker, Value last, Value workers, Value seq, Value kvHead);
   ElementState loadSlotState(Value slot);
 
@@ -750,18 +765,24 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   }
 }
 
+Value AttentionKernelEmitter::counterRegionWords() {
+  // Sized by the launched grid (the runtime's workspace layout), not by this launch's
+  // effective worker count: slots must not move with the lengths, or a short launch's
+  // slots would overwrite the counters of a later, longer one.
+  return kb.mul(kb.ceilDiv(kb.gridDimX(), 4), kb.c32(4));
+}
+
 Value AttentionKernelEmitter::counterPtr(Value worker) {
   return kb.gep(workspace, kb.i32(), worker);
 }
 
+Value AttentionKernelEmitter::groupCounterPtr(Value worker) {
+  return kb.gep(workspace, kb.i32(), kb.add(counterRegionWords(), worker));
+}
+
 Value AttentionKernelEmitter::slotPtr(Value slot) {
-  // The counter region is sized by the launched grid (the runtime's workspace layout), not
-  // by this launch's effective worker count: slots must not move with the lengths, or
-  // a short launch's slots would overwrite the counters of a later, longer one.
-  Value counterFloats = spec.inKernelFixup
-                         ? kb.mul(kb.ceilDiv(kb.gridDimX(), 4), kb.c32(4))
-                         : kb.c32(0);
-  Value index = kb.add(kb.toI64(counterFloats),
+  Value counterWords = spec.inKernelFixup ? kb.mul(counterRegionWords(), kb.c32(2)) : kb.c32(0);
+  Value index = kb.add(kb.toI64(counterWords),
                        kb.mul(kb.toI64(slot), kb.c64(abi::slotFloats(group(), spec.vDim))));
   return kb.gep(workspace, kb.f32(), index);
 }
@@ -816,9 +837,9 @@ static ElementState unflatten(ValueRange v) {
 constexpr int64_t kMergeBatch = schedule::kFixupMergeBatch;
 
 ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value first,
-                                                Value last) {
+                                                Value last, int64_t stride) {
   Values merged = kb.forLoop(
-      first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch), flatten(s),
+      first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch * stride), flatten(s),
       [&](Value j0, ValueRange carried) -> Values {
         // Issue every load of the batch, then merge: one latency per batch, not per
         // slot. Slots past `last` are read clamped and replaced by the identity state,
@@ -826,7 +847,7 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
         SmallVector<ElementState> batch;
         SmallVector<Value> valid;
         for (int64_t u = 0; u < kMergeBatch; ++u) {
-          Value j = kb.add(j0, kb.c32(u));
+          Value j = kb.add(j0, kb.c32(u * stride));
           valid.push_back(kb.cmp(CmpIPredicate::sle, j, last));
           batch.push_back(loadSlotState(kb.mins(j, last)));
         }
@@ -861,35 +882,102 @@ void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value
   }
 }
 
-void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, Value seq,
-                                                  Value kvHead) {
+Value AttentionKernelEmitter::arriveIsLast(Value counter, Value participants) {
   // The barrier orders every thread's slot stores before thread 0's acq_rel add
   // (cumulative release); the add's acquire half, on the final count, makes every
   // earlier participant's slots visible, and the second barrier passes that on to the
   // CTA (the CUTLASS semaphore pattern, without the spin).
   kb.barrier();
   Value cell = sharedBase(warpSums); // free after the prefix sum
-  Value counter = counterPtr(hostWorker);
   kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
     kb.store(kb.atomicAddAcqRel(counter, kb.c32(1)), cell, 4);
   });
   kb.barrier();
   Value arrived = kb.add(kb.load(kb.i32(), cell, 4), kb.c32(1));
+  Value isLast = kb.cmp(CmpIPredicate::eq, arrived, participants);
+  // Everyone has arrived: nothing else touches the counter in this launch.
+  kb.ifThen(kb.andi(isLast, kb.cmp(CmpIPredicate::eq, tid, kb.c32(0))),
+            [&] { kb.store(kb.c32(0), counter, 4); });
+  return isLast;
+}
+
+Value AttentionKernelEmitter::groupSlot(Value hostWorker, Value groupFirst, Value workers) {
+  return kb.select(kb.cmp(CmpIPredicate::eq, groupFirst, hostWorker),
+                   kb.add(workers, hostWorker), groupFirst);
+}
+
+Value AttentionKernelEmitter::arrivalGroupSize(Value hostWorker, Value last) {
   Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
-  kb.ifThen(kb.cmp(CmpIPredicate::eq, arrived, participants), [&] {
-    // Everyone has arrived: nothing else touches the counter in this launch.
-    kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
-              [&] { kb.store(kb.c32(0), counter, 4); });
-    mergeSplitHead(hostWorker, last, effectiveWorkers, seq, kvHead);
+  return kb.select(
+      kb.cmp(CmpIPredicate::sle, participants, kb.c32(schedule::kSingleGroupMax)),
+      participants, kb.c32(schedule::kArrivalGroup));
+}
+
+ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFirst,
+                                                Value groupLast, Value workers) {
+  return mergeSlots(loadSlotState(groupSlot(hostWorker, groupFirst, workers)),
+                    kb.add(groupFirst, kb.c32(1)), groupLast);
+}
+
+void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, Value seq,
+                                                  Value kvHead) {
+  Value workers = effectiveWorkers, cta = kb.blockIdX();
+  Value size = arrivalGroupSize(hostWorker, last);
+  Value groupFirst = kb.add(hostWorker, kb.mul(kb.divu(kb.sub(cta, hostWorker), size), size));
+  Value groupLast = kb.mins(kb.add(groupFirst, kb.sub(size, kb.c32(1))), last);
+  Value oneGroup = kb.cmp(CmpIPredicate::eq, size, kb.add(kb.sub(last, hostWorker), kb.c32(1)));
+  // A one-worker group (the head's last worker alone) is complete on arrival.
+  Value alone = kb.cmp(CmpIPredicate::eq, groupFirst, groupLast);
+  Value groupDone = kb.ifElse(
+      alone, [&]() -> Values { return {alone}; },
+      [&]() -> Values {
+        return {arriveIsLast(groupCounterPtr(groupFirst),
+                             kb.add(kb.sub(groupLast, groupFirst), kb.c32(1)))};
+      })[0];
+  kb.ifThen(groupDone, [&] {
+    kb.ifElse(
+        oneGroup,
+        [&]() -> Values {
+          writeOutput(mergeGroup(hostWorker, groupFirst, groupLast, workers), seq, kvHead);
+          return {};
+        },
+        [&]() -> Values {
+          kb.ifThen(kb.cmp(CmpIPredicate::ne, groupFirst, groupLast), [&] {
+            writeSlot(mergeGroup(hostWorker, groupFirst, groupLast, workers),
+                      groupSlot(hostWorker, groupFirst, workers));
+          });
+          Value groups = kb.add(
+              kb.divu(kb.sub(last, hostWorker), kb.c32(schedule::kArrivalGroup)), kb.c32(1));
+          kb.ifThen(arriveIsLast(counterPtr(hostWorker), groups), [&] {
+            // Group 0's slot is the host's; the others' are their first workers'.
+            ElementState merged = mergeSlots(
+                loadSlotState(kb.add(workers, hostWorker)),
+                kb.add(hostWorker, kb.c32(schedule::kArrivalGroup)), last,
+                schedule::kArrivalGroup);
+            writeOutput(merged, seq, kvHead);
+          });
+          return {};
+        });
   });
 }
 
 void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value workers,
                                             Value seq, Value kvHead) {
-  Value firstContributor = kb.add(hostWorker, kb.c32(1));
-  ElementState merged =
-      mergeSlots(loadSlotState(kb.add(workers, hostWorker)), firstContributor, last);
-  writeOutput(merged, seq, kvHead);
+  Value size = arrivalGroupSize(hostWorker, last);
+  auto groupLastOf = [&](Value first) {
+    return kb.mins(kb.add(first, kb.sub(size, kb.c32(1))), last);
+  };
+  ElementState total = mergeGroup(hostWorker, hostWorker, groupLastOf(hostWorker), workers);
+  Values merged = kb.forLoop(
+      kb.add(hostWorker, size), kb.add(last, kb.c32(1)), size, flatten(total),
+      [&](Value groupFirst, ValueRange carried) -> Values {
+        ElementState st = unflatten(carried);
+        ElementState g = mergeGroup(hostWorker, groupFirst, groupLastOf(groupFirst), workers);
+        for (size_t k = 0; k < st.m.size(); ++k)
+          mergeStates(st.m[k], st.l[k], st.o[k], g.m[k], g.l[k], g.o[k]);
+        return flatten(st);
+      });
+  writeOutput(unflatten(merged), seq, kvHead);
 }
 
 void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {

@@ -62,12 +62,14 @@ inline int64_t dynamicSharedBytes(int64_t batch) {
   return ((2 * batch + 1) * 4 + 15) / 16 * 16;
 }
 
-/// Workspace layout: [arrival counters: one u32 per launched worker (in_kernel only),
-/// padded to 16 bytes]
+/// Workspace layout (in_kernel only: the counters):
+/// [head counters: one u32 per launched worker, padded to 16 bytes]
+/// [arrival-group counters: one u32 per launched worker, padded to 16 bytes]
 /// [slots: each `group * (Dv + 2)` f32 = m[group], l[group], o[group][Dv], padded to 16
 /// bytes]. Counters must be zero before the first launch; kernels leave them zero.
+inline int64_t counterRegionBytes(int64_t workers) { return (workers * 4 + 15) / 16 * 16; }
 inline int64_t counterBytes(bool inKernel, int64_t workers) {
-  return inKernel ? (workers * 4 + 15) / 16 * 16 : 0;
+  return inKernel ? 2 * counterRegionBytes(workers) : 0;
 }
 inline int64_t slotFloats(int64_t group, int64_t vDim) {
   return (group * (vDim + 2) + 3) / 4 * 4;

@@ -45,7 +45,7 @@ Calibration calibrate(const std::vector<Measurement> &data, const DeviceModel &b
   for (size_t i = 0; i < n; ++i) {
     const ScheduleProfile &p = profiles[i];
     fixupBase[i] = p.anySplit ? 1 : 0;
-    fixupBatches[i] = double(extraMergeBatches(p));
+    fixupBatches[i] = double(extraMergeBatches(p, data[i].fixup));
     secondLaunch[i] = p.anySplit && data[i].fixup == Fixup::Separate ? 1 : 0;
     logMeasured[i] = std::log(data[i].us);
   }

@@ -6,17 +6,17 @@
 namespace tessel::schedule {
 
 DeviceModel DeviceModel::h100(const KernelShape &shape) {
-  // Fitted by `tessel-calibrate docs/measurements/2026-11-23-v8-h100-tile-sweep.log`
-  // (tiles 32..256 x 20 cases, v8 kernels: group > 2 on tensor cores); a lit test re-runs
+  // Fitted by `tessel-calibrate docs/measurements/2026-11-23-v9-h100-tile-sweep.log`
+  // (tiles 32..256 x 20 cases, v9 kernels: group > 2 on tensor cores, arrival groups); a lit test re-runs
   // the fit and fails if these drift from it. bandwidth and launchUs are measured
   // directly (ANCHORS.md).
   DeviceModel d;
   if (kernelClass(shape) == KernelClass::SmallGroup) {
     d.workerBandwidth = 30e3, d.segmentUs = 0.0, d.tileUs = 0.02;
-    d.fixupUs = 3.75, d.fixupBatchUs = 0.0;
+    d.fixupUs = 4.0, d.fixupBatchUs = 0.0;
   } else {
-    d.workerBandwidth = 40e3, d.segmentUs = 0.75, d.tileUs = 0.02;
-    d.fixupUs = 4.25, d.fixupBatchUs = 1.25;
+    d.workerBandwidth = 60e3, d.segmentUs = 0.5, d.tileUs = 0.02;
+    d.fixupUs = 5.0, d.fixupBatchUs = 1.0;
   }
   return d;
 }
@@ -66,17 +66,27 @@ double streamMicros(const ScheduleProfile &p, const DeviceModel &device) {
   return std::max(makespan, p.totalBytes / device.bandwidth);
 }
 
-int64_t extraMergeBatches(const ScheduleProfile &p) {
-  // The merging worker loads the contributors' slots kFixupMergeBatch at a time.
+int64_t extraMergeBatches(const ScheduleProfile &p, Fixup fixup) {
+  // Dependent rounds after the first on a split head's critical path, for its most
+  // contributors C (arrival groups: StreamKSchedule.h). One group (C <= 16): its last
+  // arrival loads the other C - 1 slots kFixupMergeBatch at a time. Groups of 8:
+  // in_kernel, one group merge (one batch), a second arrival and the groups' slots
+  // kFixupMergeBatch at a time; separate, the merge kernel walks the groups one batch each.
   if (!p.anySplit)
     return 0;
-  return (p.maxContributors - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;
+  int64_t c = p.maxContributors;
+  if (c <= kSingleGroupMax)
+    return (c - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;
+  int64_t groups = (c + kArrivalGroup - 1) / kArrivalGroup;
+  if (fixup == Fixup::Separate)
+    return groups - 1;
+  return 1 + (groups - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch;
 }
 
 double predictMicros(const ScheduleProfile &p, const DeviceModel &device, Fixup fixup) {
   double time = device.launchUs + streamMicros(p, device);
   if (p.anySplit) {
-    time += device.fixupUs + extraMergeBatches(p) * device.fixupBatchUs;
+    time += device.fixupUs + extraMergeBatches(p, fixup) * device.fixupBatchUs;
     if (fixup == Fixup::Separate)
       time += device.launchUs; // the merge kernel; partials come back through L2
   }

@@ -76,9 +76,10 @@ struct ScheduleProfile {
 ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
                                 int64_t workers);
 /// The model's terms: the streaming makespan (bounded below by the bandwidth floor), and
-/// the merge batches a split head pays beyond its first (0 when no head is split).
+/// the dependent merge rounds a split head pays beyond its first (0 when no head is
+/// split): arrival groups, then batches of kFixupMergeBatch group slots.
 double streamMicros(const ScheduleProfile &profile, const DeviceModel &device);
-int64_t extraMergeBatches(const ScheduleProfile &profile);
+int64_t extraMergeBatches(const ScheduleProfile &profile, Fixup fixup);
 /// launch + streamMicros + the fix-up terms.
 double predictMicros(const ScheduleProfile &profile, const DeviceModel &device, Fixup fixup);
 

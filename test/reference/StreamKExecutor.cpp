@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <tuple>
 
 namespace tessel::reference {
 namespace {
@@ -108,16 +109,47 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
 
   std::vector<State> slots(schedule::partialSlots(opt.fixup, workers),
                            State(p.group(), p.vDim));
-  // in_kernel: each split head counts its participants' arrivals; the worker that
-  // arrives last merges the host slot and the contributors' slots in ascending worker
-  // order and writes the output (no worker ever waits on another).
-  std::map<std::pair<int64_t, int64_t>, int64_t> arrivals;
+  // Both fix-ups merge a split head in the same association (StreamKSchedule.h): each
+  // arrival group's slots in ascending order, starting at the group's first slot, then
+  // the groups in ascending order.
+  auto mergeGroup = [&](const schedule::Contributors &c, int64_t groupFirst) {
+    State state = slots[schedule::groupSlot(workers, c, groupFirst)];
+    for (int64_t j = groupFirst + 1; j <= schedule::arrivalGroupLast(c, groupFirst); ++j)
+      mergeInto(state, slots[schedule::nonHostSlot(j)], p.vDim);
+    return state;
+  };
   auto mergeHead = [&](int64_t b, int64_t g) {
     schedule::Contributors c = schedule::headContributors(space, workers, b, g);
-    State state = slots[schedule::hostSlot(workers, c.first)];
-    for (int64_t j = c.first + 1; j <= c.last; ++j)
-      mergeInto(state, slots[schedule::nonHostSlot(j)], p.vDim);
+    State state = mergeGroup(c, c.first);
+    int64_t size = schedule::arrivalGroupSize(c);
+    for (int64_t f = c.first + size; f <= c.last; f += size)
+      mergeInto(state, mergeGroup(c, f), p.vDim);
     writeOutput(p, state, b, g, result.out);
+  };
+  // in_kernel: the last arrival of a group merges it into the group's first slot; the last
+  // group to arrive at the head's counter merges the groups' slots and writes the output
+  // (no worker ever waits on another).
+  std::map<std::pair<int64_t, int64_t>, int64_t> arrivals;      // head -> groups done
+  std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> groupArrivals;
+  auto arrive = [&](int64_t b, int64_t g, int64_t w) {
+    schedule::Contributors c = schedule::headContributors(space, workers, b, g);
+    int64_t first = schedule::arrivalGroupFirst(c, w);
+    int64_t size = schedule::arrivalGroupLast(c, first) - first + 1;
+    if (++groupArrivals[{b, g, first}] != size)
+      return;
+    if (schedule::arrivalGroups(c) == 1) {
+      mergeHead(b, g);
+      ++result.mergedByLastArrival;
+      return;
+    }
+    slots[schedule::groupSlot(workers, c, first)] = mergeGroup(c, first);
+    if (++arrivals[{b, g}] != schedule::arrivalGroups(c))
+      return;
+    State state = slots[schedule::groupSlot(workers, c, c.first)];
+    for (int64_t f = c.first + schedule::kArrivalGroup; f <= c.last; f += schedule::kArrivalGroup)
+      mergeInto(state, slots[schedule::groupSlot(workers, c, f)], p.vDim); // groups of 8 here
+    writeOutput(p, state, b, g, result.out);
+    ++result.mergedByLastArrival;
   };
 
   for (int64_t w : order) {
@@ -134,19 +166,13 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
       }
       slots[seg.host ? schedule::hostSlot(workers, w) : schedule::nonHostSlot(w)] =
           std::move(state);
-      if (opt.fixup == Fixup::InKernel) {
-        schedule::Contributors c =
-            schedule::headContributors(space, workers, seg.batch, seg.kvHead);
-        if (++arrivals[{seg.batch, seg.kvHead}] == c.count()) {
-          mergeHead(seg.batch, seg.kvHead);
-          ++result.mergedByLastArrival;
-        }
-      }
+      if (opt.fixup == Fixup::InKernel)
+        arrive(seg.batch, seg.kvHead, w);
     }
   }
 
   if (opt.fixup == Fixup::Separate) {
-    // The merge kernel: one pass over split heads, same ascending order.
+    // The merge kernel: one pass over split heads, same association.
     for (int64_t b = 0; b < p.batch; ++b)
       for (int64_t g = 0; g < p.kvHeads; ++g) {
         schedule::Contributors c = schedule::headContributors(space, workers, b, g);

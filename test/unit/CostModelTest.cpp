@@ -25,6 +25,7 @@ TEST(CostModel, PredictionNeverBeatsTheFloor) {
 TEST(CostModel, SeparateFixupCostsASecondLaunch) {
   DeviceModel dev = DeviceModel::h100(llama8b());
   TileSpace s = buildTileSpace({4096}, 128, 8); // 256 tiles over 264 workers: splits
+  dev.fixupBatchUs = 0; // the fix-ups' merge rounds differ too (next test)
   double inKernel = predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::InKernel);
   double separate = predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::Separate);
   EXPECT_NEAR(separate - inKernel, dev.launchUs, 1e-9);
@@ -50,22 +51,31 @@ TEST(CostModel, ChoosesATileInRangeAndPrefersInKernel) {
   EXPECT_GE(c.worstSlowdown, 1.0);
 }
 
-TEST(CostModel, FixupChargesOneRoundTripPerMergeBatch) {
+TEST(CostModel, FixupChargesItsDependentMergeRounds) {
   DeviceModel dev = DeviceModel::h100(llama8b());
   dev.fixupBatchUs = 1.0;
-  // One sequence, 8 heads: 16 tiles per head over 264 workers: 16 contributors per head
-  // -> 2 batches of 8 slots after the host's own; 4 tiles per head: 4 contributors, 1.
-  TileSpace many = buildTileSpace({16 * 64}, 64, 8), few = buildTileSpace({4 * 64}, 64, 8);
-  ScheduleProfile pm = profileSchedule(many, llama8b(), dev.capacity());
-  ScheduleProfile pf = profileSchedule(few, llama8b(), dev.capacity());
-  EXPECT_EQ(pm.maxContributors, 16);
-  EXPECT_EQ(pf.maxContributors, 4);
   DeviceModel noBatch = dev;
   noBatch.fixupBatchUs = 0;
-  EXPECT_NEAR(predictMicros(pm, dev, Fixup::InKernel) - predictMicros(pm, noBatch, Fixup::InKernel),
-              1.0, 1e-9);
-  EXPECT_NEAR(predictMicros(pf, dev, Fixup::InKernel), predictMicros(pf, noBatch, Fixup::InKernel),
-              1e-9);
+  // One sequence, 8 heads, tile 64, 264 workers: C tiles per head and one tile per
+  // worker give C contributors per head, in ceil(C / 8) arrival groups.
+  auto extra = [&](int64_t contributors, Fixup fixup) {
+    TileSpace s = buildTileSpace({contributors * 64}, 64, 8);
+    ScheduleProfile p = profileSchedule(s, llama8b(), dev.capacity());
+    EXPECT_EQ(p.maxContributors, contributors);
+    return predictMicros(p, dev, fixup) - predictMicros(p, noBatch, fixup);
+  };
+  // One group (<= 16): the last arrival loads the others 8 at a time.
+  EXPECT_NEAR(extra(4, Fixup::InKernel), 0.0, 1e-9);
+  EXPECT_NEAR(extra(9, Fixup::InKernel), 0.0, 1e-9);
+  EXPECT_NEAR(extra(16, Fixup::InKernel), 1.0, 1e-9);
+  EXPECT_NEAR(extra(16, Fixup::Separate), 1.0, 1e-9);
+  // 17 contributors, 3 groups of 8: a group batch, a second arrival, one batch of groups.
+  EXPECT_NEAR(extra(17, Fixup::InKernel), 2.0, 1e-9);
+  EXPECT_NEAR(extra(17, Fixup::Separate), 2.0, 1e-9);
+  // 33 contributors, 5 groups: still two extra rounds in-kernel; the merge kernel walks
+  // the groups one batch each.
+  EXPECT_NEAR(extra(33, Fixup::InKernel), 2.0, 1e-9);
+  EXPECT_NEAR(extra(33, Fixup::Separate), 4.0, 1e-9);
 }
 
 TEST(CostModel, ConstantsDependOnTheKernelClass) {

@@ -94,6 +94,29 @@ TEST(StreamKExecutor, BitwiseDeterministicAcrossRunsOrdersAndStrategies) {
                            executeStreamK(p, {tile, workers, Fixup::InKernel, order}).out));
 }
 
+// A head split over 100 workers: 13 arrival groups (kArrivalGroup = 8), so the last
+// group's merge walks two batches of group slots, and the last group has 4 members. The
+// in-kernel fix-up's two-level merge must equal the merge kernel's bit for bit, for any
+// arrival order, and match the reference.
+TEST(StreamKExecutor, TwoLevelArrivalMergeIsOrderIndependent) {
+  uint64_t seed = testSeed();
+  SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  AttentionProblem p = randomProblem({4, 1, 64, 64, ElementType::F16}, {100 * 16 - 5}, rng);
+  const int64_t tile = 16, workers = 100;
+  ExecutorResult base = executeStreamK(p, {tile, workers, Fixup::InKernel, {}});
+  EXPECT_EQ(base.mergedByLastArrival, 1);
+  EXPECT_LE(relativeError(base.out, referenceAttention(p)), 1e-5);
+  std::vector<int64_t> order(base.workers);
+  for (int64_t i = 0; i < base.workers; ++i)
+    order[i] = i;
+  for (int rep = 0; rep < 10; ++rep) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (Fixup fixup : {Fixup::InKernel, Fixup::Separate})
+      EXPECT_TRUE(bitwiseEqual(base.out, executeStreamK(p, {tile, workers, fixup, order}).out));
+  }
+}
+
 TEST(StreamKExecutor, RejectsInconsistentInput) {
   std::mt19937_64 rng(1);
   AttentionProblem p = randomProblem({4, 2, 64, 64, ElementType::F16}, {10}, rng);

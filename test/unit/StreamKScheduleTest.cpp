@@ -130,10 +130,11 @@ TEST(StreamKSchedule, RejectsBadInput) {
 }
 
 TEST(StreamKSchedule, WorkspaceSizes) {
-  // Two slots per worker (non-host and host partial); in_kernel adds the counters.
+  // Two slots per worker (non-host and host partial); in_kernel adds two counter regions
+  // (head and arrival-group counters, one u32 per worker each, padded to 16 bytes).
   EXPECT_EQ(partialSlots(Fixup::InKernel, 264), 528);
   EXPECT_EQ(partialSlots(Fixup::Separate, 264), 528);
   // group 4, Dv 128: 4 * 130 * 4 = 2080 bytes per slot.
-  EXPECT_EQ(workspaceBytes(Fixup::InKernel, 10, 4, 128), 20 * 2080 + 48);
+  EXPECT_EQ(workspaceBytes(Fixup::InKernel, 10, 4, 128), 20 * 2080 + 2 * 48);
   EXPECT_EQ(workspaceBytes(Fixup::Separate, 10, 4, 128), 20 * 2080);
 }

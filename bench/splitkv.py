@@ -89,9 +89,12 @@ def _merge_kernel(Mo, Lo, Oo, Out, seq_first, seq_count, so_b, so_h, n_kv,
 
 
 def chunk_for_budget(lens, n_kv, grid_budget):
-    """Smallest chunk (multiple of 64, >= 128) whose chunk count * Hkv fits the budget."""
+    """Smallest chunk (multiple of 64, >= 128) whose chunk count * Hkv fits the budget.
+    When even one chunk per sequence exceeds it (B * Hkv > budget, e.g. the skewed
+    64-sequence batch), chunks become whole sequences: the chunk covers the longest."""
     chunk = 128
-    while sum(math.ceil(l / chunk) for l in lens) * n_kv > grid_budget:
+    longest = max(lens)
+    while sum(math.ceil(l / chunk) for l in lens) * n_kv > grid_budget and chunk < longest:
         chunk += 64
     return chunk
 

@@ -943,8 +943,13 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
         },
         [&]() -> Values {
           kb.ifThen(kb.cmp(CmpIPredicate::ne, groupFirst, groupLast), [&] {
-            writeSlot(mergeGroup(hostWorker, groupFirst, groupLast, workers),
-                      groupSlot(hostWorker, groupFirst, workers));
+            ElementState merged = mergeGroup(hostWorker, groupFirst, groupLast, workers);
+            // The merged group overwrites its first slot, whose m and l every thread of
+            // the head has just read: no thread may store before all have loaded. (Found
+            // by compute-sanitizer racecheck's warp scheduling — a warp running ahead
+            // stored the merged m, l before another warp loaded the old ones.)
+            kb.barrier();
+            writeSlot(merged, groupSlot(hostWorker, groupFirst, workers));
           });
           Value groups = kb.add(
               kb.divu(kb.sub(last, hostWorker), kb.c32(schedule::kArrivalGroup)), kb.c32(1));

@@ -41,6 +41,23 @@ bool bitwiseEqual(const std::vector<float> &a, const std::vector<float> &b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
 }
 
+/// Runs the schedule in 10 random worker orders under both fix-ups; each output must equal
+/// `expected` bit for bit. Returns the last order tried.
+std::vector<int64_t> expectOrderIndependent(const AttentionProblem &p, int64_t tile,
+                                            int64_t workers, int64_t effectiveWorkers,
+                                            const std::vector<float> &expected,
+                                            std::mt19937_64 &rng) {
+  std::vector<int64_t> order(effectiveWorkers);
+  for (int64_t i = 0; i < effectiveWorkers; ++i)
+    order[i] = i;
+  for (int rep = 0; rep < 10; ++rep) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (Fixup fixup : {Fixup::InKernel, Fixup::Separate})
+      EXPECT_TRUE(bitwiseEqual(expected, executeStreamK(p, {tile, workers, fixup, order}).out));
+  }
+  return order;
+}
+
 } // namespace
 
 TEST(StreamKExecutor, MatchesFp64ReferenceForEveryLayoutAndWorkerCount) {
@@ -80,14 +97,8 @@ TEST(StreamKExecutor, BitwiseDeterministicAcrossRunsOrdersAndStrategies) {
   for (int rep = 0; rep < 5; ++rep)
     EXPECT_TRUE(bitwiseEqual(base.out,
                              executeStreamK(p, {tile, workers, Fixup::InKernel, {}}).out));
-  std::vector<int64_t> order(base.workers);
-  for (int64_t i = 0; i < base.workers; ++i)
-    order[i] = i;
-  for (int rep = 0; rep < 10; ++rep) {
-    std::shuffle(order.begin(), order.end(), rng);
-    for (Fixup fixup : {Fixup::InKernel, Fixup::Separate})
-      EXPECT_TRUE(bitwiseEqual(base.out, executeStreamK(p, {tile, workers, fixup, order}).out));
-  }
+  std::vector<int64_t> order =
+      expectOrderIndependent(p, tile, workers, base.workers, base.out, rng);
   std::reverse(order.begin(), order.end());
   std::sort(order.begin(), order.end(), std::greater<>());
   EXPECT_TRUE(bitwiseEqual(base.out,
@@ -107,14 +118,7 @@ TEST(StreamKExecutor, TwoLevelArrivalMergeIsOrderIndependent) {
   ExecutorResult base = executeStreamK(p, {tile, workers, Fixup::InKernel, {}});
   EXPECT_EQ(base.mergedByLastArrival, 1);
   EXPECT_LE(relativeError(base.out, referenceAttention(p)), 1e-5);
-  std::vector<int64_t> order(base.workers);
-  for (int64_t i = 0; i < base.workers; ++i)
-    order[i] = i;
-  for (int rep = 0; rep < 10; ++rep) {
-    std::shuffle(order.begin(), order.end(), rng);
-    for (Fixup fixup : {Fixup::InKernel, Fixup::Separate})
-      EXPECT_TRUE(bitwiseEqual(base.out, executeStreamK(p, {tile, workers, fixup, order}).out));
-  }
+  expectOrderIndependent(p, tile, workers, base.workers, base.out, rng);
 }
 
 TEST(StreamKExecutor, RejectsInconsistentInput) {

@@ -1,0 +1,231 @@
+// The end of a segment that does not finish its head alone: workspace slots, arrival
+// counters (in arrival groups, runtime/schedule/StreamKSchedule.h), the merges of both
+// fix-ups in one association, and the output.
+#include "passes/AttentionKernelEmitter.h"
+#include "runtime/schedule/CostModel.h"
+
+using namespace mlir;
+
+namespace tessel::detail {
+
+Value AttentionKernelEmitter::counterRegionWords() {
+  // Sized by the launched grid (the runtime's workspace layout), not by this launch's
+  // effective worker count: slots must not move with the lengths, or a short launch's
+  // slots would overwrite the counters of a later, longer one.
+  return kb.mul(kb.ceilDiv(kb.gridDimX(), 4), kb.c32(4));
+}
+
+Value AttentionKernelEmitter::counterPtr(Value worker) {
+  return kb.gep(workspace, kb.i32(), worker);
+}
+
+Value AttentionKernelEmitter::groupCounterPtr(Value worker) {
+  return kb.gep(workspace, kb.i32(), kb.add(counterRegionWords(), worker));
+}
+
+Value AttentionKernelEmitter::slotPtr(Value slot) {
+  Value counterWords = spec.inKernelFixup ? kb.mul(counterRegionWords(), kb.c32(2)) : kb.c32(0);
+  Value index = kb.add(kb.toI64(counterWords),
+                       kb.mul(kb.toI64(slot), kb.c64(abi::slotFloats(group(), spec.vDim))));
+  return kb.gep(workspace, kb.f32(), index);
+}
+
+void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot) {
+  Value p = slotPtr(slot);
+  const int64_t G = group();
+  for (int64_t k = 0; k < elementsPerThread(); ++k) {
+    kb.ifThen(elementValid(k), [&] {
+      Value e = elementIndex(k);
+      Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
+      kb.store(s.o[k], kb.gep(p, kb.f32(), kb.add(kb.c32(2 * G), e)), 4);
+      kb.ifThen(kb.cmp(CmpIPredicate::eq, d, kb.c32(0)), [&] {
+        kb.store(s.m[k], kb.gep(p, kb.f32(), h), 4);
+        kb.store(s.l[k], kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4);
+      });
+    });
+  }
+}
+
+ElementState AttentionKernelEmitter::loadSlotState(Value slot) {
+  Value p = slotPtr(slot);
+  const int64_t G = group();
+  ElementState s;
+  for (int64_t k = 0; k < elementsPerThread(); ++k) {
+    Value e = clampedElement(k);
+    Value h = kb.divu(e, kb.c32(spec.vDim));
+    s.m.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), h), 4));
+    s.l.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4));
+    s.o.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), kb.add(kb.c32(2 * G), e)), 4));
+  }
+  return s;
+}
+
+// Flattens an ElementState for scf iter_args and back.
+static Values flatten(const ElementState &s) {
+  Values v(s.m);
+  v.append(s.l.begin(), s.l.end());
+  v.append(s.o.begin(), s.o.end());
+  return v;
+}
+static ElementState unflatten(ValueRange v) {
+  size_t n = v.size() / 3;
+  ElementState s;
+  s.m.assign(v.begin(), v.begin() + n);
+  s.l.assign(v.begin() + n, v.begin() + 2 * n);
+  s.o.assign(v.begin() + 2 * n, v.end());
+  return s;
+}
+
+// The cost model charges one round trip per batch (runtime/schedule/CostModel.h).
+constexpr int64_t kMergeBatch = schedule::kFixupMergeBatch;
+
+ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value first,
+                                                Value last, int64_t stride) {
+  Values merged = kb.forLoop(
+      first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch * stride), flatten(s),
+      [&](Value j0, ValueRange carried) -> Values {
+        // Issue every load of the batch, then merge: one latency per batch, not per
+        // slot. Slots past `last` are read clamped and replaced by the identity state,
+        // whose merge leaves the state bitwise unchanged.
+        SmallVector<ElementState> batch;
+        SmallVector<Value> valid;
+        for (int64_t u = 0; u < kMergeBatch; ++u) {
+          Value j = kb.add(j0, kb.c32(u * stride));
+          valid.push_back(kb.cmp(CmpIPredicate::sle, j, last));
+          batch.push_back(loadSlotState(kb.mins(j, last)));
+        }
+        ElementState st = unflatten(carried);
+        for (int64_t u = 0; u < kMergeBatch; ++u)
+          for (size_t k = 0; k < st.m.size(); ++k) {
+            Value m2 = kb.select(valid[u], batch[u].m[k], kb.negInf());
+            Value l2 = kb.select(valid[u], batch[u].l[k], kb.cf(0));
+            Value o2 = kb.select(valid[u], batch[u].o[k], kb.cf(0));
+            mergeStates(st.m[k], st.l[k], st.o[k], m2, l2, o2);
+          }
+        return flatten(st);
+      });
+  return unflatten(merged);
+}
+
+void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value kvHead) {
+  for (int64_t k = 0; k < elementsPerThread(); ++k) {
+    kb.ifThen(elementValid(k), [&] {
+      Value e = elementIndex(k);
+      Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
+      Value head = kb.add(kb.mul(kvHead, kb.c32(group())), h);
+      Value row = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(head));
+      Value idx = kb.add(kb.mul(row, kb.c64(spec.vDim)), kb.toI64(d));
+      Value empty = kb.fcmp(arith::CmpFPredicate::OEQ, s.l[k], kb.cf(0));
+      Value val = kb.select(empty, kb.cf(0), kb.fdiv(s.o[k], s.l[k]));
+      if (!elemType().isF32())
+        val = arith::TruncFOp::create(b, elemType(), val);
+      unsigned bytes = elemType().getIntOrFloatBitWidth() / 8;
+      kb.store(val, kb.gep(output, elemType(), idx), bytes);
+    });
+  }
+}
+
+Value AttentionKernelEmitter::arriveIsLast(Value counter, Value participants) {
+  // The barrier orders every thread's slot stores before thread 0's acq_rel add
+  // (cumulative release); the add's acquire half, on the final count, makes every
+  // earlier participant's slots visible, and the second barrier passes that on to the
+  // CTA (the CUTLASS semaphore pattern, without the spin).
+  kb.barrier();
+  Value cell = sharedBase(warpSums); // free after the prefix sum
+  kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
+    kb.store(kb.atomicAddAcqRel(counter, kb.c32(1)), cell, 4);
+  });
+  kb.barrier();
+  Value arrived = kb.add(kb.load(kb.i32(), cell, 4), kb.c32(1));
+  Value isLast = kb.cmp(CmpIPredicate::eq, arrived, participants);
+  // Everyone has arrived: nothing else touches the counter in this launch.
+  kb.ifThen(kb.andi(isLast, kb.cmp(CmpIPredicate::eq, tid, kb.c32(0))),
+            [&] { kb.store(kb.c32(0), counter, 4); });
+  return isLast;
+}
+
+Value AttentionKernelEmitter::groupSlot(Value hostWorker, Value groupFirst, Value workers) {
+  return kb.select(kb.cmp(CmpIPredicate::eq, groupFirst, hostWorker),
+                   kb.add(workers, hostWorker), groupFirst);
+}
+
+Value AttentionKernelEmitter::arrivalGroupSize(Value hostWorker, Value last) {
+  Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
+  return kb.select(
+      kb.cmp(CmpIPredicate::sle, participants, kb.c32(schedule::kSingleGroupMax)),
+      participants, kb.c32(schedule::kArrivalGroup));
+}
+
+ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFirst,
+                                                Value groupLast, Value workers) {
+  return mergeSlots(loadSlotState(groupSlot(hostWorker, groupFirst, workers)),
+                    kb.add(groupFirst, kb.c32(1)), groupLast);
+}
+
+void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, Value seq,
+                                                  Value kvHead) {
+  Value workers = effectiveWorkers, cta = kb.blockIdX();
+  Value size = arrivalGroupSize(hostWorker, last);
+  Value groupFirst = kb.add(hostWorker, kb.mul(kb.divu(kb.sub(cta, hostWorker), size), size));
+  Value groupLast = kb.mins(kb.add(groupFirst, kb.sub(size, kb.c32(1))), last);
+  Value oneGroup = kb.cmp(CmpIPredicate::eq, size, kb.add(kb.sub(last, hostWorker), kb.c32(1)));
+  // A one-worker group (the head's last worker alone) is complete on arrival.
+  Value alone = kb.cmp(CmpIPredicate::eq, groupFirst, groupLast);
+  Value groupDone = kb.ifElse(
+      alone, [&]() -> Values { return {alone}; },
+      [&]() -> Values {
+        return {arriveIsLast(groupCounterPtr(groupFirst),
+                             kb.add(kb.sub(groupLast, groupFirst), kb.c32(1)))};
+      })[0];
+  kb.ifThen(groupDone, [&] {
+    kb.ifElse(
+        oneGroup,
+        [&]() -> Values {
+          writeOutput(mergeGroup(hostWorker, groupFirst, groupLast, workers), seq, kvHead);
+          return {};
+        },
+        [&]() -> Values {
+          kb.ifThen(kb.cmp(CmpIPredicate::ne, groupFirst, groupLast), [&] {
+            ElementState merged = mergeGroup(hostWorker, groupFirst, groupLast, workers);
+            // The merged group overwrites its first slot, whose m and l every thread of
+            // the head has just read: no thread may store before all have loaded. (Found
+            // by compute-sanitizer racecheck's warp scheduling — a warp running ahead
+            // stored the merged m, l before another warp loaded the old ones.)
+            kb.barrier();
+            writeSlot(merged, groupSlot(hostWorker, groupFirst, workers));
+          });
+          Value groups = kb.add(
+              kb.divu(kb.sub(last, hostWorker), kb.c32(schedule::kArrivalGroup)), kb.c32(1));
+          kb.ifThen(arriveIsLast(counterPtr(hostWorker), groups), [&] {
+            // Group 0's slot is the host's; the others' are their first workers'.
+            ElementState merged = mergeSlots(
+                loadSlotState(kb.add(workers, hostWorker)),
+                kb.add(hostWorker, kb.c32(schedule::kArrivalGroup)), last,
+                schedule::kArrivalGroup);
+            writeOutput(merged, seq, kvHead);
+          });
+          return {};
+        });
+  });
+}
+
+void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value workers,
+                                            Value seq, Value kvHead) {
+  Value size = arrivalGroupSize(hostWorker, last);
+  auto groupLastOf = [&](Value first) {
+    return kb.mins(kb.add(first, kb.sub(size, kb.c32(1))), last);
+  };
+  ElementState total = mergeGroup(hostWorker, hostWorker, groupLastOf(hostWorker), workers);
+  Values merged = kb.forLoop(
+      kb.add(hostWorker, size), kb.add(last, kb.c32(1)), size, flatten(total),
+      [&](Value groupFirst, ValueRange carried) -> Values {
+        ElementState st = unflatten(carried);
+        ElementState g = mergeGroup(hostWorker, groupFirst, groupLastOf(groupFirst), workers);
+        for (size_t k = 0; k < st.m.size(); ++k)
+          mergeStates(st.m[k], st.l[k], st.o[k], g.m[k], g.l[k], g.o[k]);
+        return flatten(st);
+      });
+  writeOutput(unflatten(merged), seq, kvHead);
+}
+
+} // namespace tessel::detail

@@ -1,0 +1,140 @@
+// The emitter behind passes/AttentionKernel.cpp, shared by the files that write its parts:
+// AttentionKernel.cpp (prologue, schedule on the device, warp combine, kernel entry
+// points), AttentionCudaCoreStream.cpp (the CUDA-core streaming loop, groups <= 2 and
+// fallbacks), AttentionTensorCoreStream.cpp (the mma.sync loop, GQA groups 3..8) and
+// AttentionFixup.cpp (workspace slots, arrival counters, merges, output).
+// Internal to passes/: nothing outside includes it.
+#ifndef TESSEL_PASSES_ATTENTIONKERNELEMITTER_H
+#define TESSEL_PASSES_ATTENTIONKERNELEMITTER_H
+
+#include "passes/AttentionKernel.h"
+#include "passes/KernelBuilder.h"
+#include "runtime/abi/AttentionABI.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace tessel::detail {
+
+using namespace mlir;
+
+using Values = KernelBuilder::Values;
+using arith::CmpIPredicate;
+
+inline constexpr float kLog2e = 1.4426950408889634f;
+
+/// Per-thread slice of a merged softmax state: elements e = tid + k * kBlockThreads of
+/// the [group, Dv] output of one KV head, each with its head's m and l.
+struct ElementState {
+  Values m, l, o;
+};
+
+class AttentionKernelEmitter {
+public:
+  AttentionKernelEmitter(ImplicitLocOpBuilder &ib, const AttentionKernelSpec &spec,
+                         const KernelLayout &layout, LLVM::GlobalOp dynShared,
+                         LLVM::GlobalOp warpState, LLVM::GlobalOp warpSums)
+      : kb(ib), b(ib), spec(spec), layout(layout), dynShared(dynShared),
+        warpState(warpState), warpSums(warpSums) {}
+
+  void emitAttention(gpu::GPUFuncOp func);
+  void emitMerge(gpu::GPUFuncOp func);
+
+private:
+  KernelBuilder kb;
+  ImplicitLocOpBuilder &b;
+  const AttentionKernelSpec &spec;
+  const KernelLayout &layout;
+  LLVM::GlobalOp dynShared, warpState, warpSums;
+
+  // Values common to the kernel body.
+  Value tid, lane, warp, batch, maxLen, lensGlobal, workspace, status, output;
+  Value queryPtr, keyPtr, valuePtr;
+  Value offsetsShared, lensShared; // i32 arrays in dynamic shared memory
+  Value effectiveWorkers;          // min(grid, T) of this launch (attention kernel)
+
+  int64_t group() const { return spec.group(); }
+  int64_t elementsPerThread() const {
+    return (group() * spec.vDim + abi::kBlockThreads - 1) / abi::kBlockThreads;
+  }
+  Type elemType() { return spec.elementType; }
+  // Head-dim chunks are interleaved over a token's lanes: chunk c of lane `sub` holds
+  // elements [(c * lanesPerToken + sub) * vecElems, +vecElems), so one 16-byte load
+  // instruction of the token's lanes reads a contiguous span (whole 32-byte sectors).
+  Value laneOffset(Value sub) { return kb.mul(sub, kb.c32(layout.vecElems)); }
+  int64_t chunkStride(int64_t c) { return c * layout.lanesPerToken * layout.vecElems; }
+  Type vecType() { return VectorType::get({layout.vecElems}, elemType()); }
+  Type vecF32Type() { return VectorType::get({layout.vecElems}, kb.f32()); }
+
+  Value sharedBase(LLVM::GlobalOp g) {
+    return LLVM::AddressOfOp::create(b, kb.sharedPtr(), g.getSymName());
+  }
+  void commonPrologue();
+  Value prefixSumTiles(bool reportClamps);
+  Value workerBegin(Value total, Value workers, Value w);
+  Value workerOfTile(Value total, Value workers, Value t);
+  Value findSequence(Value t);
+  void zeroFillEmptySequences(Value firstCta, Value stride);
+
+  // Segment processing.
+  Values loadQuery(Value seq, Value kvHead, Value sub);
+  /// Loads q and streams the segment's tokens; returns the warp's per-token-group state.
+  Values streamSegment(Value seq, Value kvHead, Value tokBegin, Value tokEnd, Value grp,
+                       Value sub);
+  Values mergeTokenGroups(Values state);
+  /// Stores the warp's merged state (lanes of token group 0) to the warp-state rows.
+  void storeWarpState(const Values &state, Value grp, Value sub);
+  /// Tensor-core path: streams the segment and stores the warp's state to its rows.
+  void streamSegmentMma(Value seq, Value kvHead, Value tokBegin, Value tokEnd);
+  /// Merges the 4 warps' states (rows of m, l, 2 pad, o[Dv] per warp and head).
+  ElementState combineWarpStates();
+  int64_t warpStateRow() const { return spec.vDim + 4; } // o rows are 16-byte aligned
+  void mergeStates(Value &m, Value &l, Value &o, Value m2, Value l2, Value o2);
+
+  // Workspace.
+  Value slotPtr(Value slot); // f32 pointer to the slot
+  Value counterRegionWords(); // u32 words of one counter region (launched grid, padded)
+  Value counterPtr(Value worker);      // head counters
+  Value groupCounterPtr(Value worker); // arrival-group counters
+  void writeSlot(const ElementState &s, Value slot);
+  /// Merges the non-host slots of workers [first, last] into `s` in ascending order,
+  /// loading kMergeBatch slots before merging them so their latencies overlap.
+  ElementState mergeSlots(const ElementState &s, Value first, Value last,
+                          int64_t stride = 1);
+  void writeOutput(const ElementState &s, Value seq, Value kvHead);
+  /// In-kernel fix-up of a split head whose participants are [hostWorker, last]: count
+  /// this worker's arrival at its arrival group's counter; the group's last arrival
+  /// merges the group — with one group, the head, and writes the output; else into the
+  /// group's first slot, and counts the group at the head's counter, whose last arrival
+  /// merges the groups and writes the output (association: StreamKSchedule.h). Nobody waits, so workers need
+  /// not be co-resident.
+  void arriveAndMergeIfLast(Value hostWorker, Value last, Value seq, Value kvHead);
+  /// Counts one arrival of this CTA at `counter` (bar.sync, thread 0's acq_rel add,
+  /// bar.sync); true in every thread when it brings the count to `participants`, which
+  /// then resets the counter.
+  Value arriveIsLast(Value counter, Value participants);
+  /// The slot holding arrival group `groupFirst`'s partial: the host's slot for group 0.
+  Value groupSlot(Value hostWorker, Value groupFirst, Value workers);
+  /// Workers per arrival group of the head [hostWorker, last] (StreamKSchedule.h).
+  Value arrivalGroupSize(Value hostWorker, Value last);
+  /// Merges the slots of the group [groupFirst, groupLast] in ascending order.
+  ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast, Value workers);
+  /// The separate fix-up's merge of a split head — group by group, in the in-kernel
+  /// association — and the output.
+  void mergeSplitHead(Value hostWorker, Value last, Value workers, Value seq, Value kvHead);
+  ElementState loadSlotState(Value slot);
+
+  // Element e of this thread's k-th element; `valid` when e < group * Dv.
+  Value elementIndex(int64_t k) { return kb.add(tid, kb.c32(k * abi::kBlockThreads)); }
+  Value elementValid(int64_t k) {
+    return kb.cmp(CmpIPredicate::ult, elementIndex(k), kb.c32(group() * spec.vDim));
+  }
+  Value clampedElement(int64_t k) {
+    return kb.mins(elementIndex(k), kb.c32(group() * spec.vDim - 1));
+  }
+};
+
+
+} // namespace tessel::detail
+
+#endif

@@ -1,0 +1,210 @@
+// The tensor-core streaming loop (KernelLayout with tensorCores = true): GQA groups of
+// 3..8 in f16/bf16, Q·Kᵀ and P·V of the whole group with mma.sync m16n8k16.
+#include "passes/AttentionKernelEmitter.h"
+
+using namespace mlir;
+
+namespace tessel::detail {
+
+// Tensor-core streaming of one segment (layout.tensorCores). Per 16-token block a warp
+// computes S = Q Kᵀ as two m16n8k16 tiles per 16 dims (M: the group's heads, padded to
+// 16 with zero rows; N: 8 tokens; K: head dims) and Oᵀ += Vᵀ Pᵀ as one tile per 16 v
+// dims (M: v dims; N: the heads, padded to 8; K: the 16 tokens). With r = lane / 4 and
+// q = lane % 4 the PTX fragments are:
+//   Q (A, row-major):  reg0 = Q[r][k 2q..2q+1], reg2 = Q[r][k 2q+8..2q+9], reg1 = reg3 = 0
+//   K (B, col-major):  reg0 = K[token r][k 2q..2q+1], reg1 = K[token r][k 2q+8..2q+9]
+//   S (C):             c0, c1 = S[head r][token 2q, 2q+1] (c2, c3: padding rows)
+//   Pᵀ (B):            reg0 = P[head r][token 2q, 2q+1], reg1 = tokens 2q+8, 2q+9 — the
+//                      S fragments of the block's two 8-token tiles, rounded: no shuffles
+//   Vᵀ (A):            reg0 = V[token 2q, 2q+1][dim row r], reg1 = the same tokens at
+//                      row r+8, reg2/reg3 = tokens 2q+8, 2q+9
+//   Oᵀ (C):            c0, c1 = O[head 2q, 2q+1][dim row r], c2, c3 at row r+8.
+// Head dims are a contraction (Q Kᵀ) or an independent axis (Oᵀ rows), so each lane may
+// hold any dims as long as both operands agree: lane q takes K's 16-byte chunks q, q+4,
+// q+8, ... (chunk c covers k-slots 2q.., 2q+8.. of two 16-dim steps), and lane r takes V's
+// chunks r, r+8, ... whose 32-bit registers are rows r (low half) and r+8 (high half) of
+// consecutive m-tiles. Every load is 16 bytes and whole 32-byte sectors across the warp.
+void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tokBegin,
+                                              Value tokEnd) {
+  const int64_t G = group(), U = layout.unroll;
+  const int64_t kVecs = spec.qkDim / 32; // 16-byte K chunks per lane per token
+  const int64_t vVecs = spec.vDim / 64;  // 16-byte V chunks per lane per token
+  const int64_t kSteps = spec.qkDim / 16, mTiles = spec.vDim / 16;
+  const int64_t elems = layout.vecElems; // 8
+  Type i32x4 = VectorType::get({4}, kb.i32());
+  Type elem = elemType();
+  Value r = kb.divu(lane, kb.c32(4)), q = kb.remu(lane, kb.c32(4));
+  Value zero = kb.c32(0);
+  auto reg = [&](Value vec, int64_t i) -> Value {
+    return vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i});
+  };
+
+  // Q fragments: qa[2 * step] = reg0, qa[2 * step + 1] = reg2 of k-step `step`; rows
+  // r >= G are the zero padding.
+  Value qHead = kb.add(kb.mul(kvHead, kb.c32(G)), kb.mins(r, kb.c32(G - 1)));
+  Value qRow = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(qHead));
+  Value isHead = kb.cmp(CmpIPredicate::ult, r, kb.c32(G));
+  Values qa;
+  for (int64_t v = 0; v < kVecs; ++v) {
+    Value off = kb.toI64(kb.mul(kb.add(kb.c32(4 * v), q), kb.c32(elems)));
+    Value x = kb.load(i32x4, kb.gep(queryPtr, elem, kb.add(kb.mul(qRow, kb.c64(spec.qkDim)), off)), 16);
+    for (int64_t c = 0; c < 4; ++c)
+      qa.push_back(kb.select(isHead, reg(x, c), zero));
+  }
+
+  Value headRow = kb.mul(kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.kvHeads)), kb.toI64(kvHead)),
+                         kb.toI64(maxLen));
+  Value last = kb.sub(tokEnd, kb.c32(1));
+  // Tokens past the segment read its last row (valid memory); their scores are masked.
+  auto rowOf = [&](Value tok) { return kb.add(headRow, kb.toI64(kb.mins(tok, last))); };
+  auto loadK = [&](Value tok, int64_t v) {
+    Value off = kb.toI64(kb.mul(kb.add(kb.c32(4 * v), q), kb.c32(elems)));
+    Value idx = kb.add(kb.mul(rowOf(tok), kb.c64(spec.qkDim)), off);
+    return kb.load(i32x4, kb.gep(keyPtr, elem, idx), 16);
+  };
+  auto loadV = [&](Value tok, int64_t u) {
+    Value off = kb.toI64(kb.mul(kb.add(kb.c32(8 * u), r), kb.c32(elems)));
+    Value idx = kb.add(kb.mul(rowOf(tok), kb.c64(spec.vDim)), off);
+    return kb.load(i32x4, kb.gep(valuePtr, elem, idx), 16);
+  };
+
+  const float scaleLog2 = spec.scale * kLog2e;
+  const int64_t blockTokens = 16, iterTokens = blockTokens * U;
+  Value start = kb.add(tokBegin, kb.mul(warp, kb.c32(iterTokens)));
+  Value step = kb.c32(abi::kWarps * iterTokens);
+  // Carried: m (head r, base-2 scaled scores), l (this lane's tokens of head r), Oᵀ.
+  Values init{kb.negInf(), kb.cf(0)};
+  for (int64_t i = 0; i < 4 * mTiles; ++i)
+    init.push_back(kb.cf(0));
+  // The iteration's loads, block by block: K rows r and 8 + r (kVecs chunks each), then
+  // V rows 2q, 2q + 1, 2q + 8, 2q + 9 (vVecs chunks each).
+  const int64_t perBlock = 2 * kVecs + 4 * vVecs;
+  auto loadBlocks = [&](Value c0) -> Values {
+    Values raw;
+    const int64_t vTok[4] = {0, 1, 8, 9};
+    for (int64_t k = 0; k < U; ++k) {
+      Value base = kb.add(c0, kb.c32(k * blockTokens));
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t v = 0; v < kVecs; ++v)
+          raw.push_back(loadK(kb.add(base, kb.add(r, kb.c32(8 * j))), v));
+      for (int64_t t = 0; t < 4; ++t)
+        for (int64_t u = 0; u < vVecs; ++u)
+          raw.push_back(loadV(kb.add(base, kb.add(kb.mul(q, kb.c32(2)), kb.c32(vTok[t]))), u));
+    }
+    return raw;
+  };
+  const int64_t nState = init.size();
+  // Pipelined: the next iteration's loads are issued before this one computes.
+  if (layout.pipelined)
+    init.append(loadBlocks(start));
+  Values result = kb.forLoop(start, tokEnd, step, init, [&](Value c0, ValueRange st) -> Values {
+    Values raw, nextRaw;
+    if (layout.pipelined) {
+      raw.assign(st.begin() + nState, st.end());
+      nextRaw = loadBlocks(kb.add(c0, step));
+    } else {
+      raw = loadBlocks(c0);
+    }
+    auto kChunk = [&](int64_t k, int64_t j, int64_t v) { return raw[k * perBlock + j * kVecs + v]; };
+    auto vChunk = [&](int64_t k, int64_t t, int64_t u) {
+      return raw[k * perBlock + 2 * kVecs + t * vVecs + u];
+    };
+    // Scores s[k][2 * j + e] of tokens c0 + 16k + 8j + 2q + e for head r, base 2.
+    SmallVector<Values> s(U);
+    Value rawMax = kb.negInf();
+    for (int64_t k = 0; k < U; ++k)
+      for (int64_t j = 0; j < 2; ++j) {
+        Values acc{kb.cf(0), kb.cf(0), kb.cf(0), kb.cf(0)};
+        for (int64_t ks = 0; ks < kSteps; ++ks) {
+          Value chunk = kChunk(k, j, ks / 2);
+          int64_t half = 2 * (ks % 2);
+          acc = kb.mmaM16N8K16(elem, {qa[2 * ks], zero, qa[2 * ks + 1], zero},
+                               {reg(chunk, half), reg(chunk, half + 1)}, acc);
+        }
+        for (int64_t e = 0; e < 2; ++e) {
+          Value tok = kb.add(c0, kb.add(kb.mul(q, kb.c32(2)), kb.c32(16 * k + 8 * j + e)));
+          Value valid = kb.cmp(CmpIPredicate::slt, tok, tokEnd);
+          Value sc = kb.select(valid, kb.fmul(acc[e], kb.cf(scaleLog2)), kb.negInf());
+          s[k].push_back(sc);
+          rawMax = kb.fmax(rawMax, sc);
+        }
+      }
+    // Online softmax for head r: the 4 lanes of a row hold its 16U scores.
+    for (int64_t off = 1; off < 4; off *= 2)
+      rawMax = kb.fmax(rawMax, kb.shuffleXor(rawMax, off));
+    Value m = st[0], l = st[1];
+    Value mx = kb.fmax(m, rawMax);
+    Value safe = kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, mx, kb.negInf()), kb.cf(0), mx);
+    Value alpha = kb.exp2(kb.fsub(m, safe));
+    Value lNew = kb.fmul(l, alpha);
+    SmallVector<Values> p(U);
+    for (int64_t k = 0; k < U; ++k)
+      for (Value sc : s[k]) {
+        Value e = kb.exp2(kb.fsub(sc, safe));
+        lNew = kb.fadd(lNew, e);
+        p[k].push_back(e);
+      }
+    // Oᵀ columns are heads 2q and 2q + 1, whose alphas live in lanes 8q and 8q + 4.
+    Value lane8q = kb.mul(q, kb.c32(8));
+    Value alphaLo = kb.shuffleIdx(alpha, lane8q);
+    Value alphaHi = kb.shuffleIdx(alpha, kb.add(lane8q, kb.c32(4)));
+    Values o(st.begin() + 2, st.begin() + nState);
+    for (int64_t i = 0; i < mTiles; ++i)
+      for (int64_t c = 0; c < 4; ++c)
+        o[4 * i + c] = kb.fmul(o[4 * i + c], c % 2 ? alphaHi : alphaLo);
+    for (int64_t k = 0; k < U; ++k) {
+      Value b0 = kb.packHalves(elem, p[k][0], p[k][1]);
+      Value b1 = kb.packHalves(elem, p[k][2], p[k][3]);
+      for (int64_t i = 0; i < mTiles; ++i) {
+        Value x[4];
+        for (int64_t t = 0; t < 4; ++t)
+          x[t] = reg(vChunk(k, t, i / 4), i % 4);
+        Values a{kb.permuteBytes(x[0], x[1], 0x5410), kb.permuteBytes(x[0], x[1], 0x7632),
+                 kb.permuteBytes(x[2], x[3], 0x5410), kb.permuteBytes(x[2], x[3], 0x7632)};
+        Values d = kb.mmaM16N8K16(elem, a, {b0, b1},
+                                  ValueRange(o).slice(4 * i, 4));
+        for (int64_t c = 0; c < 4; ++c)
+          o[4 * i + c] = d[c];
+      }
+    }
+    Values next{mx, lNew};
+    next.append(o.begin(), o.end());
+    next.append(nextRaw.begin(), nextRaw.end());
+    return next;
+  });
+
+  // The warp's state: m is uniform over a row's lanes, l is summed over them.
+  Value m = result[0], l = result[1];
+  for (int64_t off = 1; off < 4; off *= 2)
+    l = kb.fadd(l, kb.shuffleXor(l, off));
+  const int64_t row = warpStateRow();
+  Value ws = sharedBase(warpState);
+  auto rowBase = [&](Value h) { return kb.mul(kb.add(kb.mul(warp, kb.c32(G)), h), kb.c32(row)); };
+  kb.ifThen(kb.andi(kb.cmp(CmpIPredicate::eq, q, zero), isHead), [&] {
+    kb.store(m, kb.gep(ws, kb.f32(), rowBase(r)), 4);
+    kb.store(l, kb.gep(ws, kb.f32(), kb.add(rowBase(r), kb.c32(1))), 4);
+  });
+  Type f32x4 = VectorType::get({4}, kb.f32());
+  for (int64_t e = 0; e < 2; ++e) {
+    Value h = kb.add(kb.mul(q, kb.c32(2)), kb.c32(e));
+    kb.ifThen(kb.cmp(CmpIPredicate::ult, h, kb.c32(G)), [&] {
+      Value oBase = kb.add(rowBase(h), kb.c32(4));
+      for (int64_t u = 0; u < vVecs; ++u) {
+        // V chunk 8u + r: dims (8u + r) * 8 + 2c (row r of m-tile 4u + c) and + 1 (row r + 8).
+        Values dims;
+        for (int64_t c = 0; c < 4; ++c) {
+          dims.push_back(result[2 + 4 * (4 * u + c) + e]);
+          dims.push_back(result[2 + 4 * (4 * u + c) + 2 + e]);
+        }
+        Value first = kb.add(oBase, kb.mul(kb.add(kb.c32(8 * u), r), kb.c32(elems)));
+        for (int64_t half = 0; half < 2; ++half) {
+          Value vec = vector::FromElementsOp::create(
+              b, f32x4, ValueRange(dims).slice(4 * half, 4));
+          kb.store(vec, kb.gep(ws, kb.f32(), kb.add(first, kb.c32(4 * half))), 16);
+        }
+      }
+    });
+  }
+}
+
+} // namespace tessel::detail

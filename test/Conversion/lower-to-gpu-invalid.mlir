@@ -54,3 +54,15 @@ func.func @huge_group(%q: tensor<1x64x512xf16>, %k: tensor<1x1x16x512xf16>, %v: 
   %o = tessel.stream_k_attention %q, %k, %v, %l tiles(%off, %t) workers(%w) {tile = 16 : i64, fixup = #tessel.fixup<in_kernel>, scale = 0.125 : f32} : tensor<1x64x512xf16>, tensor<1x1x16x512xf16>, tensor<1x1x16x512xf16>, tensor<1xi32>, tensor<2xi32> -> tensor<1x64x512xf16>
   return %o : tensor<1x64x512xf16>
 }
+
+// -----
+
+// A group of 16 f16 heads: beyond the tensor-core layout (at most 8 heads in the mma's N
+// columns) and, at head dim 64, beyond the CUDA-core layout's register budget.
+func.func @group16_f16(%q: tensor<1x16x64xf16>, %k: tensor<1x1x16x64xf16>, %v: tensor<1x1x16x64xf16>, %l: tensor<1xi32>) -> tensor<1x16x64xf16> {
+  %off, %t = tessel.tile_space %l {tile = 16 : i64, kv_heads = 1 : i64} : tensor<1xi32> -> tensor<2xi32>
+  %w = tessel.launch_workers %t {requested = 0 : i64}
+  // expected-error @+1 {{tessel-lower-to-gpu: unsupported attention shape: a GQA group of 16 with head dims 64/64 needs more than 128 registers per lane for q and the accumulators}}
+  %o = tessel.stream_k_attention %q, %k, %v, %l tiles(%off, %t) workers(%w) {tile = 16 : i64, fixup = #tessel.fixup<in_kernel>, scale = 0.125 : f32} : tensor<1x16x64xf16>, tensor<1x1x16x64xf16>, tensor<1x1x16x64xf16>, tensor<1xi32>, tensor<2xi32> -> tensor<1x16x64xf16>
+  return %o : tensor<1x16x64xf16>
+}

@@ -70,3 +70,17 @@ func.func @mha(%q: tensor<?x8x128xf16>, %k: tensor<?x8x?x128xf16>, %v: tensor<?x
   %o = tessel.attention %q, %k, %v, %l : (tensor<?x8x128xf16>, tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>, tensor<?xi32>) -> tensor<?x8x128xf16>
   return %o : tensor<?x8x128xf16>
 }
+
+// -----
+
+// Outside the tensor-core layout's range the CUDA-core layout takes over: f32 GQA.
+// (f16 groups above 8 fit neither layout; lower-to-gpu-invalid.mlir has the diagnostic.)
+// CHECK-LABEL: gpu.func @gqa_f32_attention
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xf32>
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: gpu.return
+func.func @gqa_f32(%q: tensor<?x8x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tensor<?x2x?x64xf32>, %l: tensor<?xi32>) -> tensor<?x8x64xf32> {
+  %o = tessel.attention %q, %k, %v, %l : (tensor<?x8x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?xi32>) -> tensor<?x8x64xf32>
+  return %o : tensor<?x8x64xf32>
+}

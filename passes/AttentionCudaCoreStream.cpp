@@ -29,7 +29,7 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
                                              Value tokEnd, Value grp, Value sub) {
   const int64_t G = group(), tps = layout.tokensPerStep(), U = layout.unroll;
   const int64_t nK = layout.kPerLane / layout.vecElems, nV = layout.vPerLane / layout.vecElems;
-  const int64_t nC = nK + nV, nState = 2 * G + G * nV;
+  const int64_t nC = nK + nV;
   Value headRow = kb.mul(kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.kvHeads)), kb.toI64(kvHead)),
                          kb.toI64(maxLen));
   Value laneElem = kb.toI64(laneOffset(sub));
@@ -60,8 +60,7 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
   Value start = kb.add(tokBegin, kb.mul(warp, kb.c32(tps * U)));
   Value step = kb.c32(abi::kWarps * tps * U);
   // Pipelined: the first loads are issued before q is loaded so that their latencies
-  // overlap; then each iteration issues the next one's loads before computing on its
-  // own, so a warp always has loads in flight.
+  // overlap (streamLoop then keeps the next iteration's loads in flight).
   Values carried;
   if (layout.pipelined)
     carried = loadRegisters(start);
@@ -75,16 +74,9 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
       b, DenseElementsAttr::get(cast<ShapedType>(vecF32Type()), b.getF32FloatAttr(0)));
   for (int64_t i = 0; i < G * nV; ++i)
     state.push_back(zeroVec);
-  state.append(carried.begin(), carried.end());
 
-  Values result = kb.forLoop(start, tokEnd, step, state, [&](Value c0, ValueRange st) -> Values {
-    Values raw, nextCarried;
-    if (layout.pipelined) {
-      raw.assign(st.begin() + nState, st.end());
-      nextCarried = loadRegisters(kb.add(c0, step));
-    } else {
-      raw = loadRegisters(c0);
-    }
+  return streamLoop(start, tokEnd, step, state, carried, loadRegisters,
+                    [&](Value c0, ValueRange st, const Values &raw) -> Values {
     auto widen = [&](Value r) -> Value {
       return elemType().isF32() ? r : arith::ExtFOp::create(b, vecF32Type(), r);
     };
@@ -111,14 +103,13 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
       for (int64_t c = 0; c < nV; ++c)
         vf[u].push_back(widen(raw[u * nC + nK + c]));
     // Online softmax update, once per head per U tokens.
-    Values next(st.begin(), st.begin() + nState);
+    Values next(st.begin(), st.end());
     for (int64_t h = 0; h < G; ++h) {
       Value m = st[h], l = st[G + h];
       Value mx = m;
       for (int64_t u = 0; u < U; ++u)
         mx = kb.fmax(mx, scores[u][h]);
-      Value safe =
-          kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, mx, kb.negInf()), kb.cf(0), mx);
+      Value safe = softmaxShift(mx);
       Value alpha = kb.exp2(kb.fsub(m, safe));
       Value alphaVec = vector::BroadcastOp::create(b, vecF32Type(), alpha);
       Value lNew = kb.fmul(l, alpha);
@@ -137,11 +128,8 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
       for (int64_t c = 0; c < nV; ++c)
         next[2 * G + h * nV + c] = oNew[c];
     }
-    next.append(nextCarried.begin(), nextCarried.end());
     return next;
   });
-  result.resize(nState);
-  return result;
 }
 
 Values AttentionKernelEmitter::mergeTokenGroups(Values st) {

@@ -149,8 +149,7 @@ Value AttentionKernelEmitter::groupSlot(Value hostWorker, Value groupFirst, Valu
                    kb.add(workers, hostWorker), groupFirst);
 }
 
-Value AttentionKernelEmitter::arrivalGroupSize(Value hostWorker, Value last) {
-  Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
+Value AttentionKernelEmitter::arrivalGroupSize(Value participants) {
   return kb.select(
       kb.cmp(CmpIPredicate::sle, participants, kb.c32(schedule::kSingleGroupMax)),
       participants, kb.c32(schedule::kArrivalGroup));
@@ -165,10 +164,11 @@ ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFir
 void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, Value seq,
                                                   Value kvHead) {
   Value workers = effectiveWorkers, cta = kb.blockIdX();
-  Value size = arrivalGroupSize(hostWorker, last);
+  Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
+  Value size = arrivalGroupSize(participants);
   Value groupFirst = kb.add(hostWorker, kb.mul(kb.divu(kb.sub(cta, hostWorker), size), size));
   Value groupLast = kb.mins(kb.add(groupFirst, kb.sub(size, kb.c32(1))), last);
-  Value oneGroup = kb.cmp(CmpIPredicate::eq, size, kb.add(kb.sub(last, hostWorker), kb.c32(1)));
+  Value oneGroup = kb.cmp(CmpIPredicate::eq, size, participants);
   // A one-worker group (the head's last worker alone) is complete on arrival.
   Value alone = kb.cmp(CmpIPredicate::eq, groupFirst, groupLast);
   Value groupDone = kb.ifElse(
@@ -211,7 +211,7 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
 
 void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value workers,
                                             Value seq, Value kvHead) {
-  Value size = arrivalGroupSize(hostWorker, last);
+  Value size = arrivalGroupSize(kb.add(kb.sub(last, hostWorker), kb.c32(1)));
   auto groupLastOf = [&](Value first) {
     return kb.mins(kb.add(first, kb.sub(size, kb.c32(1))), last);
   };

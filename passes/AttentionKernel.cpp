@@ -221,11 +221,38 @@ void AttentionKernelEmitter::zeroFillEmptySequences(Value firstCta, Value stride
   });
 }
 
+Value AttentionKernelEmitter::softmaxShift(Value runningMax) {
+  return kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, runningMax, kb.negInf()), kb.cf(0),
+                   runningMax);
+}
+
+Values AttentionKernelEmitter::streamLoop(
+    Value start, Value end, Value step, Values state, const Values &preloaded,
+    const std::function<Values(Value)> &load,
+    const std::function<Values(Value, ValueRange, const Values &)> &compute) {
+  const size_t n = state.size();
+  state.append(preloaded.begin(), preloaded.end());
+  Values result = kb.forLoop(start, end, step, state, [&](Value c0, ValueRange st) -> Values {
+    Values raw, nextRaw;
+    if (layout.pipelined) {
+      raw.assign(st.begin() + n, st.end());
+      nextRaw = load(kb.add(c0, step));
+    } else {
+      raw = load(c0);
+    }
+    Values next = compute(c0, st.take_front(n), raw);
+    next.append(nextRaw.begin(), nextRaw.end());
+    return next;
+  });
+  result.resize(n);
+  return result;
+}
+
 void AttentionKernelEmitter::mergeStates(Value &m, Value &l, Value &o, Value m2, Value l2,
                                          Value o2) {
   // m = max(m, m2); a side with m = -inf contributes 0 (and both -inf stays empty).
   Value mx = kb.fmax(m, m2);
-  Value safe = kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, mx, kb.negInf()), kb.cf(0), mx);
+  Value safe = softmaxShift(mx);
   Value fa = kb.exp2(kb.fsub(m, safe));
   Value fb = kb.exp2(kb.fsub(m2, safe));
   l = kb.fadd(kb.fmul(l, fa), kb.fmul(l2, fb));

@@ -90,6 +90,19 @@ private:
   ElementState combineWarpStates();
   int64_t warpStateRow() const { return spec.vDim + 4; } // o rows are 16-byte aligned
   void mergeStates(Value &m, Value &l, Value &o, Value m2, Value l2, Value o2);
+  /// What an online softmax subtracts from base-2 scores given their running max: the
+  /// max, or 0 while it is -inf (no score yet), so that -inf - shift stays -inf and its
+  /// exp2 is 0 instead of NaN.
+  Value softmaxShift(Value runningMax);
+  /// The streaming loop over [start, end) by `step`, carrying `state` (which it returns
+  /// at the end). `load(c0)` issues the iteration at c0's loads and `compute` consumes
+  /// them. Pipelined layouts pass the first iteration's loads in `preloaded` (issued where
+  /// the caller wants their latency to overlap) and each iteration issues the next one's
+  /// loads before computing on its own, so a warp always has loads in flight.
+  Values streamLoop(Value start, Value end, Value step, Values state,
+                    const Values &preloaded, const std::function<Values(Value)> &load,
+                    const std::function<Values(Value c0, ValueRange state,
+                                               const Values &raw)> &compute);
 
   // Workspace.
   Value slotPtr(Value slot); // f32 pointer to the slot
@@ -115,8 +128,9 @@ private:
   Value arriveIsLast(Value counter, Value participants);
   /// The slot holding arrival group `groupFirst`'s partial: the host's slot for group 0.
   Value groupSlot(Value hostWorker, Value groupFirst, Value workers);
-  /// Workers per arrival group of the head [hostWorker, last] (StreamKSchedule.h).
-  Value arrivalGroupSize(Value hostWorker, Value last);
+  /// Workers per arrival group of a split head with `participants` workers
+  /// (StreamKSchedule.h: all of them up to kSingleGroupMax, else kArrivalGroup).
+  Value arrivalGroupSize(Value participants);
   /// Merges the slots of the group [groupFirst, groupLast] in ascending order.
   ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast, Value workers);
   /// The separate fix-up's merge of a split head — group by group, in the in-kernel

@@ -93,18 +93,11 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
     }
     return raw;
   };
-  const int64_t nState = init.size();
-  // Pipelined: the next iteration's loads are issued before this one computes.
+  Values preloaded;
   if (layout.pipelined)
-    init.append(loadBlocks(start));
-  Values result = kb.forLoop(start, tokEnd, step, init, [&](Value c0, ValueRange st) -> Values {
-    Values raw, nextRaw;
-    if (layout.pipelined) {
-      raw.assign(st.begin() + nState, st.end());
-      nextRaw = loadBlocks(kb.add(c0, step));
-    } else {
-      raw = loadBlocks(c0);
-    }
+    preloaded = loadBlocks(start);
+  Values result = streamLoop(start, tokEnd, step, init, preloaded, loadBlocks,
+                             [&](Value c0, ValueRange st, const Values &raw) -> Values {
     auto kChunk = [&](int64_t k, int64_t j, int64_t v) { return raw[k * perBlock + j * kVecs + v]; };
     auto vChunk = [&](int64_t k, int64_t t, int64_t u) {
       return raw[k * perBlock + 2 * kVecs + t * vVecs + u];
@@ -134,7 +127,7 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
       rawMax = kb.fmax(rawMax, kb.shuffleXor(rawMax, off));
     Value m = st[0], l = st[1];
     Value mx = kb.fmax(m, rawMax);
-    Value safe = kb.select(kb.fcmp(arith::CmpFPredicate::OEQ, mx, kb.negInf()), kb.cf(0), mx);
+    Value safe = softmaxShift(mx);
     Value alpha = kb.exp2(kb.fsub(m, safe));
     Value lNew = kb.fmul(l, alpha);
     SmallVector<Values> p(U);
@@ -148,7 +141,7 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
     Value lane8q = kb.mul(q, kb.c32(8));
     Value alphaLo = kb.shuffleIdx(alpha, lane8q);
     Value alphaHi = kb.shuffleIdx(alpha, kb.add(lane8q, kb.c32(4)));
-    Values o(st.begin() + 2, st.begin() + nState);
+    Values o(st.begin() + 2, st.end());
     for (int64_t i = 0; i < mTiles; ++i)
       for (int64_t c = 0; c < 4; ++c)
         o[4 * i + c] = kb.fmul(o[4 * i + c], c % 2 ? alphaHi : alphaLo);
@@ -169,7 +162,6 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
     }
     Values next{mx, lNew};
     next.append(o.begin(), o.end());
-    next.append(nextRaw.begin(), nextRaw.end());
     return next;
   });
 

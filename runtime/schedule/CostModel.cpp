@@ -74,10 +74,10 @@ int64_t extraMergeBatches(const ScheduleProfile &p, Fixup fixup) {
   // kFixupMergeBatch at a time; separate, the merge kernel walks the groups one batch each.
   if (!p.anySplit)
     return 0;
-  int64_t c = p.maxContributors;
-  if (c <= kSingleGroupMax)
-    return (c - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;
-  int64_t groups = (c + kArrivalGroup - 1) / kArrivalGroup;
+  Contributors head{0, p.maxContributors - 1};
+  int64_t groups = arrivalGroups(head);
+  if (groups == 1)
+    return (head.count() - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;
   if (fixup == Fixup::Separate)
     return groups - 1;
   return 1 + (groups - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch;

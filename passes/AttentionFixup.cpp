@@ -32,12 +32,12 @@ Value AttentionKernelEmitter::slotPtr(Value slot) {
 
 void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot) {
   Value p = slotPtr(slot);
-  const int64_t G = group();
-  for (int64_t k = 0; k < elementsPerThread(); ++k) {
-    kb.ifThen(elementValid(k), [&] {
-      Value e = elementIndex(k);
+  const int64_t G = group(), oAt = abi::slotOFloats(G);
+  for (int64_t k = 0; k < chunksPerThread(); ++k) {
+    kb.ifThen(chunkValid(k), [&] {
+      Value e = chunkElement(k);
       Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
-      kb.store(s.o[k], kb.gep(p, kb.f32(), kb.add(kb.c32(2 * G), e)), 4);
+      kb.store(s.o[k], kb.gep(p, kb.f32(), kb.add(kb.c32(oAt), e)), chunkAlign());
       kb.ifThen(kb.cmp(CmpIPredicate::eq, d, kb.c32(0)), [&] {
         kb.store(s.m[k], kb.gep(p, kb.f32(), h), 4);
         kb.store(s.l[k], kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4);
@@ -48,14 +48,15 @@ void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot) {
 
 ElementState AttentionKernelEmitter::loadSlotState(Value slot) {
   Value p = slotPtr(slot);
-  const int64_t G = group();
+  const int64_t G = group(), oAt = abi::slotOFloats(G);
   ElementState s;
-  for (int64_t k = 0; k < elementsPerThread(); ++k) {
-    Value e = clampedElement(k);
+  for (int64_t k = 0; k < chunksPerThread(); ++k) {
+    Value e = clampedChunkElement(k);
     Value h = kb.divu(e, kb.c32(spec.vDim));
     s.m.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), h), 4));
     s.l.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4));
-    s.o.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), kb.add(kb.c32(2 * G), e)), 4));
+    s.o.push_back(
+        kb.load(chunkType(), kb.gep(p, kb.f32(), kb.add(kb.c32(oAt), e)), chunkAlign()));
   }
   return s;
 }
@@ -84,9 +85,9 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
   Values merged = kb.forLoop(
       first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch * stride), flatten(s),
       [&](Value j0, ValueRange carried) -> Values {
-        // Issue every load of the batch, then merge: one latency per batch, not per
-        // slot. Slots past `last` are read clamped and replaced by the identity state,
-        // whose merge leaves the state bitwise unchanged.
+        // Issue every load of the batch, then merge it in one step (mergeChunk): one
+        // latency per batch, not per slot. Slots past `last` are read clamped and given
+        // m = -inf, l = 0: factor 0, so they add +0 and leave the state unchanged.
         SmallVector<ElementState> batch;
         SmallVector<Value> valid;
         for (int64_t u = 0; u < kMergeBatch; ++u) {
@@ -95,30 +96,38 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
           batch.push_back(loadSlotState(kb.mins(j, last)));
         }
         ElementState st = unflatten(carried);
-        for (int64_t u = 0; u < kMergeBatch; ++u)
-          for (size_t k = 0; k < st.m.size(); ++k) {
-            Value m2 = kb.select(valid[u], batch[u].m[k], kb.negInf());
-            Value l2 = kb.select(valid[u], batch[u].l[k], kb.cf(0));
-            Value o2 = kb.select(valid[u], batch[u].o[k], kb.cf(0));
-            mergeStates(st.m[k], st.l[k], st.o[k], m2, l2, o2);
-          }
+        for (size_t k = 0; k < st.m.size(); ++k) {
+          SmallVector<std::array<Value, 3>> parts;
+          for (int64_t u = 0; u < kMergeBatch; ++u)
+            parts.push_back({kb.select(valid[u], batch[u].m[k], kb.negInf()),
+                             kb.select(valid[u], batch[u].l[k], kb.cf(0)), batch[u].o[k]});
+          mergeChunk(st, k, parts);
+        }
         return flatten(st);
       });
   return unflatten(merged);
 }
 
 void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value kvHead) {
-  for (int64_t k = 0; k < elementsPerThread(); ++k) {
-    kb.ifThen(elementValid(k), [&] {
-      Value e = elementIndex(k);
+  Type outChunk = chunkElems() == 1 ? elemType()
+                                    : Type(VectorType::get({chunkElems()}, elemType()));
+  for (int64_t k = 0; k < chunksPerThread(); ++k) {
+    kb.ifThen(chunkValid(k), [&] {
+      Value e = chunkElement(k);
       Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
       Value head = kb.add(kb.mul(kvHead, kb.c32(group())), h);
       Value row = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(head));
       Value idx = kb.add(kb.mul(row, kb.c64(spec.vDim)), kb.toI64(d));
       Value empty = kb.fcmp(arith::CmpFPredicate::OEQ, s.l[k], kb.cf(0));
-      Value val = kb.select(empty, kb.cf(0), kb.fdiv(s.o[k], s.l[k]));
+      Value l = s.l[k], zero = kb.cf(0);
+      if (chunkElems() > 1) {
+        l = vector::BroadcastOp::create(b, chunkType(), l);
+        zero = vector::BroadcastOp::create(b, chunkType(), zero);
+      }
+      Value val = kb.select(empty, zero, kb.fdiv(s.o[k], l));
       if (!elemType().isF32())
-        val = arith::TruncFOp::create(b, elemType(), val);
+        val = arith::TruncFOp::create(b, outChunk, val);
+      // The output is only element-aligned (docs/ABI.md): element-wide stores.
       unsigned bytes = elemType().getIntOrFloatBitWidth() / 8;
       kb.store(val, kb.gep(output, elemType(), idx), bytes);
     });
@@ -211,21 +220,36 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
 
 void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value workers,
                                             Value seq, Value kvHead) {
-  Value size = arrivalGroupSize(kb.add(kb.sub(last, hostWorker), kb.c32(1)));
+  // The in-kernel association step by step (one CTA does every group's merge): each
+  // group merged into its first slot, then the group slots in batches — the same
+  // emitted merges on the same slots, so the outputs are bitwise identical.
+  Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
+  Value size = arrivalGroupSize(participants);
   auto groupLastOf = [&](Value first) {
     return kb.mins(kb.add(first, kb.sub(size, kb.c32(1))), last);
   };
-  ElementState total = mergeGroup(hostWorker, hostWorker, groupLastOf(hostWorker), workers);
-  Values merged = kb.forLoop(
-      kb.add(hostWorker, size), kb.add(last, kb.c32(1)), size, flatten(total),
-      [&](Value groupFirst, ValueRange carried) -> Values {
-        ElementState st = unflatten(carried);
-        ElementState g = mergeGroup(hostWorker, groupFirst, groupLastOf(groupFirst), workers);
-        for (size_t k = 0; k < st.m.size(); ++k)
-          mergeStates(st.m[k], st.l[k], st.o[k], g.m[k], g.l[k], g.o[k]);
-        return flatten(st);
+  kb.ifElse(
+      kb.cmp(CmpIPredicate::eq, size, participants),
+      [&]() -> Values {
+        writeOutput(mergeGroup(hostWorker, hostWorker, last, workers), seq, kvHead);
+        return {};
+      },
+      [&]() -> Values {
+        kb.forLoop(hostWorker, kb.add(last, kb.c32(1)), size, {},
+                   [&](Value groupFirst, ValueRange) -> Values {
+                     ElementState g = mergeGroup(hostWorker, groupFirst,
+                                                 groupLastOf(groupFirst), workers);
+                     kb.barrier(); // every thread has read the slot it overwrites
+                     writeSlot(g, groupSlot(hostWorker, groupFirst, workers));
+                     return {};
+                   });
+        kb.barrier(); // the group slots, written by other threads, are read next
+        writeOutput(mergeSlots(loadSlotState(kb.add(workers, hostWorker)),
+                               kb.add(hostWorker, kb.c32(schedule::kArrivalGroup)), last,
+                               schedule::kArrivalGroup),
+                    seq, kvHead);
+        return {};
       });
-  writeOutput(unflatten(merged), seq, kvHead);
 }
 
 } // namespace tessel::detail

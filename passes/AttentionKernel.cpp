@@ -266,30 +266,53 @@ void AttentionKernelEmitter::mergeStates(Value &m, Value &l, Value &o, Value m2,
   m = mx;
 }
 
+void AttentionKernelEmitter::mergeChunk(ElementState &s, size_t k,
+                                        ArrayRef<std::array<Value, 3>> parts) {
+  // max first, then one exp2 per part: 1 + n factors where a pairwise fold needs 2n, and
+  // the o update is n + 1 multiply-adds per element. A part with m = -inf gets factor 0
+  // (and all -inf stays empty: shift 0, every factor 0).
+  Value mx = s.m[k];
+  for (const auto &p : parts)
+    mx = kb.fmax(mx, p[0]);
+  Value shift = softmaxShift(mx);
+  auto scaled = [&](Value x, Value f) {
+    if (auto vt = dyn_cast<VectorType>(x.getType()))
+      f = vector::BroadcastOp::create(b, vt, f);
+    return kb.fmul(x, f);
+  };
+  Value f0 = kb.exp2(kb.fsub(s.m[k], shift));
+  Value l = kb.fmul(s.l[k], f0), o = scaled(s.o[k], f0);
+  for (const auto &p : parts) {
+    Value f = kb.exp2(kb.fsub(p[0], shift));
+    l = kb.fadd(l, kb.fmul(p[1], f));
+    o = kb.fadd(o, scaled(p[2], f));
+  }
+  s.m[k] = mx, s.l[k] = l, s.o[k] = o;
+}
+
 ElementState AttentionKernelEmitter::combineWarpStates() {
   const int64_t G = group(), row = warpStateRow();
   Value ws = sharedBase(warpState);
   kb.barrier();
   ElementState es;
-  for (int64_t k = 0; k < elementsPerThread(); ++k) {
-    Value e = clampedElement(k);
+  for (int64_t k = 0; k < chunksPerThread(); ++k) {
+    Value e = clampedChunkElement(k);
     Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
-    Value m, l, o;
+    SmallVector<std::array<Value, 3>> warps;
     for (int64_t w = 0; w < abi::kWarps; ++w) {
       Value base = kb.mul(kb.add(kb.c32(w * G), h), kb.c32(row));
       Value wm = kb.load(kb.f32(), kb.gep(ws, kb.f32(), base), 4);
       Value wl = kb.load(kb.f32(), kb.gep(ws, kb.f32(), kb.add(base, kb.c32(1))), 4);
-      Value wo = kb.load(kb.f32(),
-                         kb.gep(ws, kb.f32(), kb.add(base, kb.add(kb.c32(4), d))), 4);
-      if (w == 0) {
-        m = wm, l = wl, o = wo;
-        continue;
-      }
-      mergeStates(m, l, o, wm, wl, wo);
+      // o rows start 16-byte aligned and d is a multiple of chunkElems().
+      Value wo = kb.load(chunkType(),
+                         kb.gep(ws, kb.f32(), kb.add(base, kb.add(kb.c32(4), d))),
+                         chunkAlign());
+      warps.push_back({wm, wl, wo});
     }
-    es.m.push_back(m);
-    es.l.push_back(l);
-    es.o.push_back(o);
+    es.m.push_back(warps[0][0]);
+    es.l.push_back(warps[0][1]);
+    es.o.push_back(warps[0][2]);
+    mergeChunk(es, k, ArrayRef(warps).drop_front());
   }
   kb.barrier(); // the next segment may overwrite the warp states
   return es;

@@ -65,14 +65,17 @@ inline int64_t dynamicSharedBytes(int64_t batch) {
 /// Workspace layout (in_kernel only: the counters):
 /// [head counters: one u32 per launched worker, padded to 16 bytes]
 /// [arrival-group counters: one u32 per launched worker, padded to 16 bytes]
-/// [slots: each `group * (Dv + 2)` f32 = m[group], l[group], o[group][Dv], padded to 16
-/// bytes]. Counters must be zero before the first launch; kernels leave them zero.
+/// [slots: each m[group], l[group] (f32, padded to 16 bytes), o[group][Dv] (f32, padded to
+/// 16 bytes)]. Counters must be zero before the first launch; kernels leave them zero.
 inline int64_t counterRegionBytes(int64_t workers) { return (workers * 4 + 15) / 16 * 16; }
 inline int64_t counterBytes(bool inKernel, int64_t workers) {
   return inKernel ? 2 * counterRegionBytes(workers) : 0;
 }
+/// Offset of o in a slot: m and l padded to 16 bytes, so o is read and written with
+/// 16-byte accesses.
+inline int64_t slotOFloats(int64_t group) { return (2 * group + 3) / 4 * 4; }
 inline int64_t slotFloats(int64_t group, int64_t vDim) {
-  return (group * (vDim + 2) + 3) / 4 * 4;
+  return slotOFloats(group) + (group * vDim + 3) / 4 * 4;
 }
 
 } // namespace tessel::abi

@@ -1,5 +1,7 @@
 #include "test/reference/StreamKExecutor.h"
 
+#include "runtime/schedule/CostModel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -35,6 +37,34 @@ void mergeInto(State &a, const State &b, int64_t vDim) {
     a.l[h] = a.l[h] * fa + b.l[h] * fb;
     for (int64_t d = 0; d < vDim; ++d)
       a.o[h * vDim + d] = a.o[h * vDim + d] * fa + b.o[h * vDim + d] * fb;
+  }
+}
+
+/// The kernels' merge of partial states: `parts` in batches of kFixupMergeBatch, each batch
+/// in one step (one max over the batch and the state, one factor per part, then the
+/// weighted sums in order) — the association of `mergeChunk` in passes/AttentionKernel.cpp.
+void mergeBatches(State &a, const std::vector<const State *> &parts, int64_t vDim) {
+  for (size_t first = 0; first < parts.size(); first += schedule::kFixupMergeBatch) {
+    size_t end = std::min(parts.size(), first + size_t(schedule::kFixupMergeBatch));
+    for (size_t h = 0; h < a.m.size(); ++h) {
+      float m = a.m[h];
+      for (size_t i = first; i < end; ++i)
+        m = std::max(m, parts[i]->m[h]);
+      if (m == kNegInf)
+        continue; // all empty
+      auto factor = [&](float mi) { return mi == kNegInf ? 0.0f : std::exp2(mi - m); };
+      float f0 = factor(a.m[h]);
+      a.l[h] *= f0;
+      for (int64_t d = 0; d < vDim; ++d)
+        a.o[h * vDim + d] *= f0;
+      for (size_t i = first; i < end; ++i) {
+        float f = factor(parts[i]->m[h]);
+        a.l[h] += parts[i]->l[h] * f;
+        for (int64_t d = 0; d < vDim; ++d)
+          a.o[h * vDim + d] += parts[i]->o[h * vDim + d] * f;
+      }
+      a.m[h] = m;
+    }
   }
 }
 
@@ -114,17 +144,31 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
   // the groups in ascending order.
   auto mergeGroup = [&](const schedule::Contributors &c, int64_t groupFirst) {
     State state = slots[schedule::groupSlot(workers, c, groupFirst)];
+    std::vector<const State *> parts;
     for (int64_t j = groupFirst + 1; j <= schedule::arrivalGroupLast(c, groupFirst); ++j)
-      mergeInto(state, slots[schedule::nonHostSlot(j)], p.vDim);
+      parts.push_back(&slots[schedule::nonHostSlot(j)]);
+    mergeBatches(state, parts, p.vDim);
     return state;
   };
+  // The last group's merge: the groups' slots (each holding its group's merge).
+  auto mergeGroupSlots = [&](const schedule::Contributors &c) {
+    State state = slots[schedule::groupSlot(workers, c, c.first)];
+    std::vector<const State *> parts;
+    for (int64_t f = c.first + schedule::kArrivalGroup; f <= c.last; f += schedule::kArrivalGroup)
+      parts.push_back(&slots[schedule::groupSlot(workers, c, f)]);
+    mergeBatches(state, parts, p.vDim);
+    return state;
+  };
+  // The merge kernel: the same merges, one after the other.
   auto mergeHead = [&](int64_t b, int64_t g) {
     schedule::Contributors c = schedule::headContributors(space, workers, b, g);
-    State state = mergeGroup(c, c.first);
-    int64_t size = schedule::arrivalGroupSize(c);
-    for (int64_t f = c.first + size; f <= c.last; f += size)
-      mergeInto(state, mergeGroup(c, f), p.vDim);
-    writeOutput(p, state, b, g, result.out);
+    if (schedule::arrivalGroups(c) == 1) {
+      writeOutput(p, mergeGroup(c, c.first), b, g, result.out);
+      return;
+    }
+    for (int64_t f = c.first; f <= c.last; f += schedule::kArrivalGroup)
+      slots[schedule::groupSlot(workers, c, f)] = mergeGroup(c, f);
+    writeOutput(p, mergeGroupSlots(c), b, g, result.out);
   };
   // in_kernel: the last arrival of a group merges it into the group's first slot; the last
   // group to arrive at the head's counter merges the groups' slots and writes the output
@@ -138,17 +182,14 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
     if (++groupArrivals[{b, g, first}] != size)
       return;
     if (schedule::arrivalGroups(c) == 1) {
-      mergeHead(b, g);
+      writeOutput(p, mergeGroup(c, c.first), b, g, result.out);
       ++result.mergedByLastArrival;
       return;
     }
     slots[schedule::groupSlot(workers, c, first)] = mergeGroup(c, first);
     if (++arrivals[{b, g}] != schedule::arrivalGroups(c))
       return;
-    State state = slots[schedule::groupSlot(workers, c, c.first)];
-    for (int64_t f = c.first + schedule::kArrivalGroup; f <= c.last; f += schedule::kArrivalGroup)
-      mergeInto(state, slots[schedule::groupSlot(workers, c, f)], p.vDim); // groups of 8 here
-    writeOutput(p, state, b, g, result.out);
+    writeOutput(p, mergeGroupSlots(c), b, g, result.out);
     ++result.mergedByLastArrival;
   };
 

@@ -1,11 +1,14 @@
 // tessel-bench: times Tessel's attention kernels on the GPU machine.
 //
 // Each case is timed as the median over CUDA-graph replays (each replay = 20 launches,
-// like ../shared/bench/ANCHORS.md) with CUDA events, after warm-up. Small caches are
-// replicated and rotated so that a replay reads more than the L2 holds. Prints one JSON
-// line per case and a table at the end.
+// like ../shared/bench/ANCHORS.md) with CUDA events, after warm-up. `--l2 cold` (the
+// default) replicates small caches and rotates the copies so that a replay reads more
+// than the L2 holds — what a decode step sees, where the other layers' caches evict this
+// one's; `--l2 warm` reads one copy every launch, so a cache that fits the L2 (50 MB on
+// an H100) is served from it. Prints one JSON line per case and a table at the end.
 //
 //   tessel-bench --artifact DIR [--cases FILE | --case "FUNCTION LENS"]... [--replays N]
+//                [--l2 cold|warm]
 //
 // A case line is `FUNCTION LENS`, LENS a comma list of `L` or `NxL` (N sequences of L).
 #include "runtime/Runtime.h"
@@ -70,7 +73,7 @@ struct Result {
   double us = 0, tbps = 0, kvMiB = 0;
 };
 
-Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays) {
+Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, bool warmL2) {
   const rt::AttentionInfo &info = k.info();
   reference::ElementType type = elementTypeOf(info.elementType);
   size_t e = elementBytes(type);
@@ -81,10 +84,11 @@ Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays) {
   double needed = 0;
   for (int32_t l : c.lens)
     needed += double(l) * info.kvHeads * (info.qkDim + info.vDim) * e;
-  // Rotate copies so one replay (20 launches) streams > 4x the 50 MB L2.
+  // Cold: rotate copies so one replay (20 launches) streams > 4x the 50 MB L2.
   const int launchesPerReplay = 20;
-  int copies = std::clamp<int>(int(std::ceil(200e6 / std::max(needed, 1.0))), 1,
-                               launchesPerReplay);
+  int copies = warmL2 ? 1
+                      : std::clamp<int>(int(std::ceil(200e6 / std::max(needed, 1.0))), 1,
+                                        launchesPerReplay);
   std::vector<DeviceMemory> ks, vs;
   for (int i = 0; i < copies; ++i) {
     ks.emplace_back(kBytes);
@@ -151,7 +155,7 @@ Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays) {
 
 int usage() {
   std::fprintf(stderr, "usage: tessel-bench --artifact DIR [--cases FILE] [--case \"FUNCTION "
-                       "LENS\"]... [--replays N]\n");
+                       "LENS\"]... [--replays N] [--l2 cold|warm]\n");
   return 2;
 }
 
@@ -161,6 +165,7 @@ int main(int argc, char **argv) {
   std::string artifactDir;
   std::vector<BenchCase> cases;
   int replays = 50;
+  bool warmL2 = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -168,6 +173,13 @@ int main(int argc, char **argv) {
       artifactDir = next();
     } else if (arg == "--replays") {
       replays = std::max(5, std::atoi(next().c_str()));
+    } else if (arg == "--l2") {
+      std::string mode = next();
+      if (mode != "cold" && mode != "warm") {
+        std::fprintf(stderr, "tessel-bench: --l2 takes cold or warm, not '%s'\n", mode.c_str());
+        return 2;
+      }
+      warmL2 = mode == "warm";
     } else if (arg == "--case") {
       BenchCase c;
       std::string text = next();
@@ -217,16 +229,18 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "tessel-bench: no function '%s'\n", c.function.c_str());
       return 1;
     }
-    Result r = timeCase(*k, c, replays);
+    Result r = timeCase(*k, c, replays, warmL2);
     const rt::AttentionInfo &info = k->info();
     std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
                 "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
                 "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
-                "\"workers\": %lld, \"kv_mib\": %.1f, \"us\": %.2f, \"tbps\": %.3f}\n",
+                "\"workers\": %lld, \"l2\": \"%s\", \"kv_mib\": %.1f, \"us\": %.2f, "
+                "\"tbps\": %.3f}\n",
                 c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
                 (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
                 (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
-                (long long)info.tile, (long long)k->workers(), r.kvMiB, r.us, r.tbps);
+                (long long)info.tile, (long long)k->workers(), warmL2 ? "warm" : "cold", r.kvMiB,
+                r.us, r.tbps);
     std::fflush(stdout);
     results.push_back({c, r});
   }

@@ -86,8 +86,8 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
       first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch * stride), flatten(s),
       [&](Value j0, ValueRange carried) -> Values {
         // Issue every load of the batch, then merge it in one step (mergeChunk): one
-        // latency per batch, not per slot. Slots past `last` are read clamped and given
-        // m = -inf, l = 0: factor 0, so they add +0 and leave the state unchanged.
+        // latency per batch, not per slot. Slots past `last` are read clamped and replaced
+        // by the empty state (m = -inf, l = 0, o = 0): factor 0, they add +0.
         SmallVector<ElementState> batch;
         SmallVector<Value> valid;
         for (int64_t u = 0; u < kMergeBatch; ++u) {
@@ -98,9 +98,14 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
         ElementState st = unflatten(carried);
         for (size_t k = 0; k < st.m.size(); ++k) {
           SmallVector<std::array<Value, 3>> parts;
-          for (int64_t u = 0; u < kMergeBatch; ++u)
+          for (int64_t u = 0; u < kMergeBatch; ++u) {
+            Value o = batch[u].o[k], zero = kb.cf(0);
+            if (auto vt = dyn_cast<VectorType>(o.getType()))
+              zero = vector::BroadcastOp::create(b, vt, zero);
             parts.push_back({kb.select(valid[u], batch[u].m[k], kb.negInf()),
-                             kb.select(valid[u], batch[u].l[k], kb.cf(0)), batch[u].o[k]});
+                             kb.select(valid[u], batch[u].l[k], kb.cf(0)),
+                             kb.select(valid[u], o, zero)});
+          }
           mergeChunk(st, k, parts);
         }
         return flatten(st);

@@ -289,6 +289,30 @@ TEST_P(VariantTest, LaunchValidationNamesTheKernel) {
   expectError(a, "maxContext");
 }
 
+// The in-kernel fix-up (arrival groups merged by their last arrivals) and the separate
+// merge kernel merge every split head in the same association: with the same worker
+// count their outputs are equal bit for bit.
+TEST(FixupStrategies, InKernelAndSeparateAgreeBitwise) {
+  const std::string root = artifactsRoot();
+  const std::string inKernel = root + "/sm_90_in-kernel-2048-workers";
+  const std::string separate = root + "/sm_90_separate-2048-workers";
+  auto dirs = artifactDirs(root);
+  if (std::find(dirs.begin(), dirs.end(), inKernel) == dirs.end() ||
+      std::find(dirs.begin(), dirs.end(), separate) == dirs.end())
+    GTEST_SKIP() << "needs " << inKernel << " and " << separate << " (prepare.sh)";
+  std::mt19937_64 rng(reference::testSeed());
+  for (const char *name : {"llama_f16", "group7_d128_f16", "mha_d64_f16"}) {
+    const rt::AttentionKernel &a = *artifactFor(inKernel).function(name);
+    const rt::AttentionKernel &b = *artifactFor(separate).function(name);
+    ASSERT_EQ(a.workers(), b.workers());
+    // 2048 workers: heads of these lengths are split over 1..70 workers (arrival groups).
+    Case c = makeCase(a, {5000, 3, 700, 129, 20000, 64}, 20000, rng);
+    Outcome x = run(a, c), y = run(b, c);
+    EXPECT_LE(x.error, toleranceFor(c.type)) << name;
+    EXPECT_EQ(x.raw, y.raw) << name << ": the two fix-ups differ";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Artifacts, VariantTest,
                          ::testing::ValuesIn(artifactDirs(artifactsRoot())), variantName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(VariantTest);

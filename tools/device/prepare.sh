@@ -22,6 +22,10 @@ done
 # must not depend on co-residency (the last worker to arrive merges; nobody waits).
 "$build/bin/tesselc" "$root/test/device/models.mlir" -o "$carry/artifacts/sm_90_in-kernel-2048-workers" \
   --name models --target sm_90 --fixup in-kernel --workers 2048
+# The separate fix-up with the same workers: its output must equal the in-kernel one bit
+# for bit (FixupStrategies.InKernelAndSeparateAgreeBitwise).
+"$build/bin/tesselc" "$root/test/device/models.mlir" -o "$carry/artifacts/sm_90_separate-2048-workers" \
+  --name models --target sm_90 --fixup separate --workers 2048
 "$build/bin/tesselc" "$root/bench/models.mlir" -o "$carry/bench" --name models --fixup in-kernel
 cp "$build/test/device/tessel-device-tests" "$build/bin/tessel-bench" "$carry/bin/"
 du -sh "$carry"

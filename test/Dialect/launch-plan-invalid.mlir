@@ -1,0 +1,20 @@
+// RUN: tessel-opt %s --split-input-file -verify-diagnostics
+// The launch plan records what the runtime needs; malformed plans are diagnosed.
+
+// expected-error @+1 {{'tessel.launch_plan' op q_heads (6) must be a multiple of kv_heads (4)}}
+tessel.launch_plan @heads {block_size = 128 : i64, element_type = f16, fixup = #tessel.fixup<in_kernel>, kernel = @m::@k, kv_heads = 4 : i64, q_heads = 6 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}
+
+// -----
+
+// expected-error @+1 {{'tessel.launch_plan' op a merge kernel is needed exactly for the separate fix-up}}
+tessel.launch_plan @merge {block_size = 128 : i64, element_type = f16, fixup = #tessel.fixup<separate>, kernel = @m::@k, kv_heads = 4 : i64, q_heads = 8 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}
+
+// -----
+
+// expected-error @+1 {{'tessel.launch_plan' op block_size (100) must be a multiple of the warp size}}
+tessel.launch_plan @block {block_size = 100 : i64, element_type = f16, fixup = #tessel.fixup<in_kernel>, kernel = @m::@k, kv_heads = 4 : i64, q_heads = 8 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}
+
+// -----
+
+// expected-error @+1 {{'tessel.launch_plan' op element_type must be f16, bf16 or f32, got 'i8'}}
+tessel.launch_plan @elem {block_size = 128 : i64, element_type = i8, fixup = #tessel.fixup<in_kernel>, kernel = @m::@k, kv_heads = 4 : i64, q_heads = 8 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}

@@ -6,17 +6,17 @@
 namespace tessel::schedule {
 
 DeviceModel DeviceModel::h100(const KernelShape &shape) {
-  // Fitted by `tessel-calibrate docs/measurements/2026-11-23-v9-h100-tile-sweep.log`
-  // (tiles 32..256 x 20 cases, v9 kernels: group > 2 on tensor cores, arrival groups); a lit test re-runs
-  // the fit and fails if these drift from it. bandwidth and launchUs are measured
-  // directly (ANCHORS.md).
+  // Fitted by `tessel-calibrate docs/measurements/2026-11-24-v10-h100-tile-sweep.log`
+  // (tiles 32..256 x 20 cases, v10 kernels: group > 2 on tensor cores, arrival groups,
+  // one-step batch merges); a lit test re-runs the fit and fails if these drift from it.
+  // bandwidth and launchUs are measured directly (ANCHORS.md).
   DeviceModel d;
   if (kernelClass(shape) == KernelClass::SmallGroup) {
-    d.workerBandwidth = 30e3, d.segmentUs = 0.0, d.tileUs = 0.02;
-    d.fixupUs = 4.0, d.fixupBatchUs = 0.0;
+    d.workerBandwidth = 30e3, d.segmentUs = 1.75, d.tileUs = 0.0;
+    d.fixupUs = 2.25, d.fixupBatchUs = 0.0;
   } else {
-    d.workerBandwidth = 60e3, d.segmentUs = 0.5, d.tileUs = 0.02;
-    d.fixupUs = 5.0, d.fixupBatchUs = 1.0;
+    d.workerBandwidth = 60e3, d.segmentUs = 0.25, d.tileUs = 0.04;
+    d.fixupUs = 4.5, d.fixupBatchUs = 0.5;
   }
   return d;
 }

@@ -55,10 +55,6 @@ std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
   steps.push_back({"nvvm-attach-target", [o](OpPassManager &pm) {
                      GpuNVVMAttachTargetOptions opts;
                      opts.chip = o.target;
-                     // PTX 7.4+ everywhere: the K/V loads' cache qualifiers
-                     // (L1::evict_first, L2::256B) need it; LLVM defaults sm_80 to 7.0.
-                     if (o.target == "sm_80")
-                       opts.features = "+ptx74";
                      opts.optLevel = 3;
                      pm.addPass(createGpuNVVMAttachTarget(opts));
                    }});

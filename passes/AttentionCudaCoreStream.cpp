@@ -54,7 +54,7 @@ Values AttentionKernelEmitter::streamSegment(Value seq, Value kvHead, Value tokB
   auto loadRegisters = [&](Value c0) -> Values {
     Values raw;
     for (Value p : chunkAddresses(c0))
-      raw.push_back(kb.loadStream16(vecType(), p));
+      raw.push_back(kb.load(vecType(), p, 16));
     return raw;
   };
   Value start = kb.add(tokBegin, kb.mul(warp, kb.c32(tps * U)));

@@ -60,12 +60,12 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   auto loadK = [&](Value tok, int64_t v) {
     Value off = kb.toI64(kb.mul(kb.add(kb.c32(4 * v), q), kb.c32(elems)));
     Value idx = kb.add(kb.mul(rowOf(tok), kb.c64(spec.qkDim)), off);
-    return kb.loadStream16(i32x4, kb.gep(keyPtr, elem, idx));
+    return kb.load(i32x4, kb.gep(keyPtr, elem, idx), 16);
   };
   auto loadV = [&](Value tok, int64_t u) {
     Value off = kb.toI64(kb.mul(kb.add(kb.c32(8 * u), r), kb.c32(elems)));
     Value idx = kb.add(kb.mul(rowOf(tok), kb.c64(spec.vDim)), off);
-    return kb.loadStream16(i32x4, kb.gep(valuePtr, elem, idx));
+    return kb.load(i32x4, kb.gep(valuePtr, elem, idx), 16);
   };
 
   const float scaleLog2 = spec.scale * kLog2e;

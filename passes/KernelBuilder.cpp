@@ -56,24 +56,6 @@ Value KernelBuilder::gep(Value base, Type elem, Value index) {
 Value KernelBuilder::load(Type type, Value ptr, unsigned align) {
   return LLVM::LoadOp::create(b, type, ptr, align);
 }
-Value KernelBuilder::loadStream16(Type type, Value ptr) {
-  // H100 (docs/performance.md, v13): 0.2-2.5% faster than a plain ld.global.v4 from
-  // 16 MiB up; L2::256B alone gained less, L1::no_allocate lost 0.6% at 4x262144.
-  Type i32 = b.getI32Type();
-  auto st = LLVM::LLVMStructType::getLiteral(b.getContext(), {i32, i32, i32, i32});
-  const char *ptx =
-      "ld.global.L1::evict_first.L2::256B.v4.u32 {$0, $1, $2, $3}, [$4];";
-  Value r = LLVM::InlineAsmOp::create(b, st, ValueRange{ptr}, ptx, "=r,=r,=r,=r,l", false,
-                                      false, LLVM::tailcallkind::TailCallKind::None,
-                                      LLVM::AsmDialectAttr(), ArrayAttr())
-                .getResult(0);
-  auto v4 = VectorType::get({4}, i32);
-  Value v = LLVM::PoisonOp::create(b, v4);
-  for (int64_t i = 0; i < 4; ++i)
-    v = LLVM::InsertElementOp::create(b, v, LLVM::ExtractValueOp::create(b, r, i), c32(i));
-  return type == v4 ? v : LLVM::BitcastOp::create(b, type, v).getResult();
-}
-
 void KernelBuilder::store(Value value, Value ptr, unsigned align) {
   LLVM::StoreOp::create(b, value, ptr, align);
 }

@@ -58,11 +58,6 @@ public:
   /// `base + index` elements of `elem`.
   mlir::Value gep(mlir::Value base, mlir::Type elem, mlir::Value index);
   mlir::Value load(mlir::Type type, mlir::Value ptr, unsigned align);
-  /// A 16-byte global load of data read once (the K/V stream), as
-  /// `ld.global.L1::evict_first.L2::256B.v4.u32`: first out of L1, and the L2 fetches 256
-  /// bytes per miss (a warp reads whole K/V rows, so none of it is wasted). `type` is any
-  /// 16-byte vector. Inline PTX: LLVM 22 has no way to attach these qualifiers to a load.
-  mlir::Value loadStream16(mlir::Type type, mlir::Value ptr);
   void store(mlir::Value value, mlir::Value ptr, unsigned align);
   void atomicOr(mlir::Value ptr, mlir::Value value);
   /// atom.acq_rel.gpu.global.add.u32: returns the old value.

@@ -16,12 +16,9 @@
 // A GQA group of 4 in f16 runs on tensor cores: K/V are loaded as 16-byte fragments of
 // 32-bit registers, Q·Kᵀ and P·V are m16n8k16 mma.sync, P is rounded to f16x2 and V's
 // fragments are assembled with prmt; the heads' alphas move with indexed shuffles.
-// q is a plain 16-byte load; K/V, read once, are 16-byte loads that leave L1 first and
-// make the L2 fetch 256 bytes per miss.
 // CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xi32>
-// CHECK: llvm.inline_asm "ld.global.L1::evict_first.L2::256B.v4.u32 {$0, $1, $2, $3}, [$4];", "=r,=r,=r,=r,l"
 // CHECK: scf.for
-// CHECK: llvm.inline_asm "ld.global.L1::evict_first.L2::256B.v4.u32 {$0, $1, $2, $3}, [$4];", "=r,=r,=r,=r,l"
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xi32>
 // CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK-DAG: gpu.shuffle xor
 // CHECK-DAG: llvm.inline_asm "ex2.approx.f32 $0, $1;"

@@ -4,9 +4,7 @@
 // RUN: not tessel-opt %s --tessel-compile-pipeline="tile=0" 2>&1 | FileCheck %s --check-prefix=TILE
 
 // CHECK: tessel.launch_plan @attn {{{.*}}fixup = #tessel.fixup<separate>{{.*}}merge_kernel = @tessel_kernels::@attn_merge{{.*}}tile = 32 : i64
-// sm_80 kernels are emitted as PTX 7.4 (the K/V loads' cache qualifiers need it).
-// CHECK: gpu.binary @tessel_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx74">
-// CHECK-SAME: .version 7.4
+// CHECK: gpu.binary @tessel_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_80">
 // CHECK-SAME: .target sm_80
 // TARGET: error: tessel-compile-pipeline: unknown target 'sm_75' (expected sm_80, sm_90 or sm_90a)
 // TILE: error: tessel-compile-pipeline: tile must be a positive number of tokens, got 0

@@ -96,16 +96,13 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
           batch.push_back(loadSlotState(kb.mins(j, last)));
         }
         ElementState st = unflatten(carried);
+        Value zero = chunkSplat(kb.cf(0));
         for (size_t k = 0; k < st.m.size(); ++k) {
           SmallVector<std::array<Value, 3>> parts;
-          for (int64_t u = 0; u < kMergeBatch; ++u) {
-            Value o = batch[u].o[k], zero = kb.cf(0);
-            if (auto vt = dyn_cast<VectorType>(o.getType()))
-              zero = vector::BroadcastOp::create(b, vt, zero);
+          for (int64_t u = 0; u < kMergeBatch; ++u)
             parts.push_back({kb.select(valid[u], batch[u].m[k], kb.negInf()),
                              kb.select(valid[u], batch[u].l[k], kb.cf(0)),
-                             kb.select(valid[u], o, zero)});
-          }
+                             kb.select(valid[u], batch[u].o[k], zero)});
           mergeChunk(st, k, parts);
         }
         return flatten(st);
@@ -124,12 +121,8 @@ void AttentionKernelEmitter::writeOutput(const ElementState &s, Value seq, Value
       Value row = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(head));
       Value idx = kb.add(kb.mul(row, kb.c64(spec.vDim)), kb.toI64(d));
       Value empty = kb.fcmp(arith::CmpFPredicate::OEQ, s.l[k], kb.cf(0));
-      Value l = s.l[k], zero = kb.cf(0);
-      if (chunkElems() > 1) {
-        l = vector::BroadcastOp::create(b, chunkType(), l);
-        zero = vector::BroadcastOp::create(b, chunkType(), zero);
-      }
-      Value val = kb.select(empty, zero, kb.fdiv(s.o[k], l));
+      Value val =
+          kb.select(empty, chunkSplat(kb.cf(0)), kb.fdiv(s.o[k], chunkSplat(s.l[k])));
       if (!elemType().isF32())
         val = arith::TruncFOp::create(b, outChunk, val);
       // The output is only element-aligned (docs/ABI.md): element-wide stores.

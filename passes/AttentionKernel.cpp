@@ -275,17 +275,12 @@ void AttentionKernelEmitter::mergeChunk(ElementState &s, size_t k,
   for (const auto &p : parts)
     mx = kb.fmax(mx, p[0]);
   Value shift = softmaxShift(mx);
-  auto scaled = [&](Value x, Value f) {
-    if (auto vt = dyn_cast<VectorType>(x.getType()))
-      f = vector::BroadcastOp::create(b, vt, f);
-    return kb.fmul(x, f);
-  };
   Value f0 = kb.exp2(kb.fsub(s.m[k], shift));
-  Value l = kb.fmul(s.l[k], f0), o = scaled(s.o[k], f0);
+  Value l = kb.fmul(s.l[k], f0), o = kb.fmul(s.o[k], chunkSplat(f0));
   for (const auto &p : parts) {
     Value f = kb.exp2(kb.fsub(p[0], shift));
     l = kb.fadd(l, kb.fmul(p[1], f));
-    o = kb.fadd(o, scaled(p[2], f));
+    o = kb.fadd(o, kb.fmul(p[2], chunkSplat(f)));
   }
   s.m[k] = mx, s.l[k] = l, s.o[k] = o;
 }

@@ -173,6 +173,11 @@ private:
     return chunkElems() == 1 ? kb.f32() : Type(VectorType::get({chunkElems()}, kb.f32()));
   }
   unsigned chunkAlign() { return 4 * chunkElems(); }
+  /// An f32 as a value of chunkType() (itself when a chunk is one element).
+  Value chunkSplat(Value scalar) {
+    return chunkElems() == 1 ? scalar
+                             : vector::BroadcastOp::create(b, chunkType(), scalar).getResult();
+  }
 };
 
 

@@ -25,24 +25,10 @@ struct State {
       : m(group, kNegInf), l(group, 0.0f), o(group * vDim, 0.0f) {}
 };
 
-/// a <- merge(a, b); a side with m = -inf contributes nothing (no inf - inf).
-void mergeInto(State &a, const State &b, int64_t vDim) {
-  for (size_t h = 0; h < a.m.size(); ++h) {
-    float m = std::max(a.m[h], b.m[h]);
-    if (m == kNegInf)
-      continue; // both empty
-    float fa = a.m[h] == kNegInf ? 0.0f : std::exp2(a.m[h] - m);
-    float fb = b.m[h] == kNegInf ? 0.0f : std::exp2(b.m[h] - m);
-    a.m[h] = m;
-    a.l[h] = a.l[h] * fa + b.l[h] * fb;
-    for (int64_t d = 0; d < vDim; ++d)
-      a.o[h * vDim + d] = a.o[h * vDim + d] * fa + b.o[h * vDim + d] * fb;
-  }
-}
-
 /// The kernels' merge of partial states: `parts` in batches of kFixupMergeBatch, each batch
 /// in one step (one max over the batch and the state, one factor per part, then the
 /// weighted sums in order) — the association of `mergeChunk` in passes/AttentionKernel.cpp.
+/// A side with m = -inf contributes nothing (no inf - inf).
 void mergeBatches(State &a, const std::vector<const State *> &parts, int64_t vDim) {
   for (size_t first = 0; first < parts.size(); first += schedule::kFixupMergeBatch) {
     size_t end = std::min(parts.size(), first + size_t(schedule::kFixupMergeBatch));
@@ -199,7 +185,8 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
       int64_t len = p.lens[seg.batch];
       for (int64_t t = seg.firstTile; t < seg.endTile; ++t) {
         int64_t begin = t * opt.tile, end = std::min(len, begin + opt.tile);
-        mergeInto(state, tileState(p, seg.batch, seg.kvHead, begin, end), p.vDim);
+        State tile = tileState(p, seg.batch, seg.kvHead, begin, end);
+        mergeBatches(state, {&tile}, p.vDim);
       }
       if (seg.host && seg.finishing) {
         writeOutput(p, state, seg.batch, seg.kvHead, result.out);

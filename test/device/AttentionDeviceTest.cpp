@@ -198,6 +198,33 @@ TEST_P(VariantTest, LongAndSkewedContexts) {
   }
 }
 
+// Above 6143 sequences the tile offsets and lengths need more than the default 48 KiB
+// of dynamic shared memory: the runtime raises the kernels' limit at load (both kernels
+// of the separate fix-up) and the kernels index past 48 KiB.
+TEST_P(VariantTest, BatchesBeyond48KiBOfSharedMemory) {
+  uint64_t seed = reference::testSeed();
+  SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  constexpr int64_t kBigBatch = 8192;
+  ASSERT_GT(tessel::abi::dynamicSharedBytes(kBigBatch), 48 * 1024);
+  rt::LoadOptions options;
+  options.maxBatch = kBigBatch;
+  options.maxContext = 24;
+  std::unique_ptr<rt::Artifact> big = loadArtifact(GetParam(), options);
+  for (const char *name : {"llama_f16", "mha_d64_f16"}) {
+    const rt::AttentionKernel &k = *big->function(name);
+    std::uniform_int_distribution<int32_t> len(0, 20);
+    std::vector<int32_t> lens(kBigBatch);
+    for (int32_t &l : lens)
+      l = len(rng);
+    lens.back() = 24; // the last sequence's offset and length sit past 48 KiB
+    Case c = makeCase(k, lens, 24, rng);
+    Outcome o = run(k, c);
+    EXPECT_LE(o.error, toleranceFor(c.type)) << name << " B=" << kBigBatch;
+    EXPECT_EQ(o.status, 0u) << name;
+  }
+}
+
 // The merge order is fixed: 20 launches give bitwise-identical outputs.
 TEST_P(VariantTest, RepeatedLaunchesAreBitwiseIdentical) {
   std::mt19937_64 rng(reference::testSeed());

@@ -12,44 +12,22 @@
 //
 // A case line is `FUNCTION LENS`, LENS a comma list of `L` or `NxL` (N sequences of L).
 #include "runtime/Runtime.h"
-#include "runtime/schedule/LensSpec.h"
 #include "test/device/DeviceSupport.h"
+#include "tools/tessel-bench/BenchOptions.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 using namespace tessel;
 using namespace tessel::device;
+using tessel::bench::BenchCase;
 
 namespace {
-
-struct BenchCase {
-  std::string function;
-  std::string lensText;
-  std::vector<int32_t> lens;
-};
-
-bool parseCase(const std::string &line, BenchCase &c) {
-  std::stringstream ss(line);
-  if (!(ss >> c.function >> c.lensText))
-    return false;
-  std::vector<int64_t> lens;
-  if (!schedule::parseLensSpec(c.lensText, lens))
-    return false;
-  for (int64_t l : lens) {
-    if (l > INT32_MAX)
-      return false;
-    c.lens.push_back(static_cast<int32_t>(l));
-  }
-  return true;
-}
 
 /// Fills device memory with random elements without a host copy of the whole buffer:
 /// one random 32 MiB block, copied repeatedly (never zeros: zeros time differently).
@@ -153,65 +131,20 @@ Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, b
   return res;
 }
 
-int usage() {
-  std::fprintf(stderr, "usage: tessel-bench --artifact DIR [--cases FILE] [--case \"FUNCTION "
-                       "LENS\"]... [--replays N] [--l2 cold|warm]\n");
-  return 2;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string artifactDir;
-  std::vector<BenchCase> cases;
-  int replays = 50;
-  bool warmL2 = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--artifact") {
-      artifactDir = next();
-    } else if (arg == "--replays") {
-      replays = std::max(5, std::atoi(next().c_str()));
-    } else if (arg == "--l2") {
-      std::string mode = next();
-      if (mode != "cold" && mode != "warm") {
-        std::fprintf(stderr, "tessel-bench: --l2 takes cold or warm, not '%s'\n", mode.c_str());
-        return 2;
-      }
-      warmL2 = mode == "warm";
-    } else if (arg == "--case") {
-      BenchCase c;
-      std::string text = next();
-      if (!parseCase(text, c)) {
-        std::fprintf(stderr, "tessel-bench: bad case '%s'\n", text.c_str());
-        return 2;
-      }
-      cases.push_back(c);
-    } else if (arg == "--cases") {
-      std::string path = next();
-      std::ifstream in(path);
-      if (!in) {
-        std::fprintf(stderr, "tessel-bench: cannot read '%s'\n", path.c_str());
-        return 2;
-      }
-      std::string line;
-      while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#')
-          continue;
-        BenchCase c;
-        if (!parseCase(line, c)) {
-          std::fprintf(stderr, "tessel-bench: bad case line '%s'\n", line.c_str());
-          return 2;
-        }
-        cases.push_back(c);
-      }
-    } else {
-      return usage();
-    }
+  bench::BenchOptions options;
+  std::string error = bench::parseBenchArgs(std::vector<std::string>(argv + 1, argv + argc),
+                                            options);
+  if (!error.empty()) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
   }
-  if (artifactDir.empty() || cases.empty())
-    return usage();
+  const std::vector<BenchCase> &cases = options.cases;
+  const std::string &artifactDir = options.artifactDir;
+  const int replays = options.replays;
+  const bool warmL2 = options.warmL2;
 
   initCuda();
   int64_t maxBatch = 1, maxContext = 1;

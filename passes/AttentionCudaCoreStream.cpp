@@ -160,11 +160,10 @@ Values AttentionKernelEmitter::mergeTokenGroups(Values st) {
 
 void AttentionKernelEmitter::storeWarpState(const Values &st, Value grp, Value sub) {
   const int64_t G = group(), nV = layout.vPerLane / layout.vecElems;
-  const int64_t row = warpStateRow();
   Value ws = sharedBase(warpState);
   kb.ifThen(kb.cmp(CmpIPredicate::eq, grp, kb.c32(0)), [&] {
     for (int64_t h = 0; h < G; ++h) {
-      Value base = kb.mul(kb.add(kb.mul(warp, kb.c32(G)), kb.c32(h)), kb.c32(row));
+      Value base = warpStateBase(warp, kb.c32(h));
       kb.ifThen(kb.cmp(CmpIPredicate::eq, sub, kb.c32(0)), [&] {
         kb.store(st[h], kb.gep(ws, kb.f32(), base), 4);
         kb.store(st[G + h], kb.gep(ws, kb.f32(), kb.add(base, kb.c32(1))), 4);

@@ -162,10 +162,22 @@ Value AttentionKernelEmitter::arrivalGroupSize(Value participants) {
       participants, kb.c32(schedule::kArrivalGroup));
 }
 
+Value AttentionKernelEmitter::arrivalGroupLast(Value groupFirst, Value size, Value last) {
+  return kb.mins(kb.add(groupFirst, kb.sub(size, kb.c32(1))), last);
+}
+
 ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFirst,
                                                 Value groupLast, Value workers) {
   return mergeSlots(loadSlotState(groupSlot(hostWorker, groupFirst, workers)),
                     kb.add(groupFirst, kb.c32(1)), groupLast);
+}
+
+ElementState AttentionKernelEmitter::mergeGroupSlots(Value hostWorker, Value last,
+                                                     Value workers) {
+  // Group 0's slot is the host's; the others' are their first workers'.
+  return mergeSlots(loadSlotState(kb.add(workers, hostWorker)),
+                    kb.add(hostWorker, kb.c32(schedule::kArrivalGroup)), last,
+                    schedule::kArrivalGroup);
 }
 
 void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, Value seq,
@@ -174,7 +186,7 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
   Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
   Value size = arrivalGroupSize(participants);
   Value groupFirst = kb.add(hostWorker, kb.mul(kb.divu(kb.sub(cta, hostWorker), size), size));
-  Value groupLast = kb.mins(kb.add(groupFirst, kb.sub(size, kb.c32(1))), last);
+  Value groupLast = arrivalGroupLast(groupFirst, size, last);
   Value oneGroup = kb.cmp(CmpIPredicate::eq, size, participants);
   // A one-worker group (the head's last worker alone) is complete on arrival.
   Value alone = kb.cmp(CmpIPredicate::eq, groupFirst, groupLast);
@@ -204,12 +216,7 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
           Value groups = kb.add(
               kb.divu(kb.sub(last, hostWorker), kb.c32(schedule::kArrivalGroup)), kb.c32(1));
           kb.ifThen(arriveIsLast(counterPtr(hostWorker), groups), [&] {
-            // Group 0's slot is the host's; the others' are their first workers'.
-            ElementState merged = mergeSlots(
-                loadSlotState(kb.add(workers, hostWorker)),
-                kb.add(hostWorker, kb.c32(schedule::kArrivalGroup)), last,
-                schedule::kArrivalGroup);
-            writeOutput(merged, seq, kvHead);
+            writeOutput(mergeGroupSlots(hostWorker, last, workers), seq, kvHead);
           });
           return {};
         });
@@ -223,9 +230,6 @@ void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value 
   // emitted merges on the same slots, so the outputs are bitwise identical.
   Value participants = kb.add(kb.sub(last, hostWorker), kb.c32(1));
   Value size = arrivalGroupSize(participants);
-  auto groupLastOf = [&](Value first) {
-    return kb.mins(kb.add(first, kb.sub(size, kb.c32(1))), last);
-  };
   kb.ifElse(
       kb.cmp(CmpIPredicate::eq, size, participants),
       [&]() -> Values {
@@ -235,17 +239,15 @@ void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value 
       [&]() -> Values {
         kb.forLoop(hostWorker, kb.add(last, kb.c32(1)), size, {},
                    [&](Value groupFirst, ValueRange) -> Values {
-                     ElementState g = mergeGroup(hostWorker, groupFirst,
-                                                 groupLastOf(groupFirst), workers);
+                     ElementState g = mergeGroup(
+                         hostWorker, groupFirst, arrivalGroupLast(groupFirst, size, last),
+                         workers);
                      kb.barrier(); // every thread has read the slot it overwrites
                      writeSlot(g, groupSlot(hostWorker, groupFirst, workers));
                      return {};
                    });
         kb.barrier(); // the group slots, written by other threads, are read next
-        writeOutput(mergeSlots(loadSlotState(kb.add(workers, hostWorker)),
-                               kb.add(hostWorker, kb.c32(schedule::kArrivalGroup)), last,
-                               schedule::kArrivalGroup),
-                    seq, kvHead);
+        writeOutput(mergeGroupSlots(hostWorker, last, workers), seq, kvHead);
         return {};
       });
 }

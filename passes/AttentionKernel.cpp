@@ -286,7 +286,6 @@ void AttentionKernelEmitter::mergeChunk(ElementState &s, size_t k,
 }
 
 ElementState AttentionKernelEmitter::combineWarpStates() {
-  const int64_t G = group(), row = warpStateRow();
   Value ws = sharedBase(warpState);
   kb.barrier();
   ElementState es;
@@ -295,7 +294,7 @@ ElementState AttentionKernelEmitter::combineWarpStates() {
     Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
     SmallVector<std::array<Value, 3>> warps;
     for (int64_t w = 0; w < abi::kWarps; ++w) {
-      Value base = kb.mul(kb.add(kb.c32(w * G), h), kb.c32(row));
+      Value base = warpStateBase(kb.c32(w), h);
       Value wm = kb.load(kb.f32(), kb.gep(ws, kb.f32(), base), 4);
       Value wl = kb.load(kb.f32(), kb.gep(ws, kb.f32(), kb.add(base, kb.c32(1))), 4);
       // o rows start 16-byte aligned and d is a multiple of chunkElems().

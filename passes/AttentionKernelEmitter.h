@@ -105,6 +105,10 @@ private:
   /// Merges the 4 warps' states (rows of m, l, 2 pad, o[Dv] per warp and head).
   ElementState combineWarpStates();
   int64_t warpStateRow() const { return spec.vDim + 4; } // o rows are 16-byte aligned
+  /// f32 index of warp w's row for head h of the group in the warp-state array.
+  Value warpStateBase(Value w, Value h) {
+    return kb.mul(kb.add(kb.mul(w, kb.c32(group())), h), kb.c32(warpStateRow()));
+  }
   void mergeStates(Value &m, Value &l, Value &o, Value m2, Value l2, Value o2);
   /// Merges `parts` (m, l, o of each, in order) into chunk k of `s` in one step: one max
   /// over all of them, one rescale factor each, then the weighted sums in order. The
@@ -151,8 +155,14 @@ private:
   /// Workers per arrival group of a split head with `participants` workers
   /// (StreamKSchedule.h: all of them up to kSingleGroupMax, else kArrivalGroup).
   Value arrivalGroupSize(Value participants);
+  /// The last worker of the arrival group starting at `groupFirst` (groups of `size`
+  /// workers; the head's last group ends at `last`).
+  Value arrivalGroupLast(Value groupFirst, Value size, Value last);
   /// Merges the slots of the group [groupFirst, groupLast] in ascending order.
   ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast, Value workers);
+  /// The head's final merge when it has several arrival groups: the groups' slots (each
+  /// holding its group's merge) in ascending order — shared by both fix-ups.
+  ElementState mergeGroupSlots(Value hostWorker, Value last, Value workers);
   /// The separate fix-up's merge of a split head — group by group, in the in-kernel
   /// association — and the output.
   void mergeSplitHead(Value hostWorker, Value last, Value workers, Value seq, Value kvHead);

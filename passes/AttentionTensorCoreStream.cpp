@@ -169,9 +169,8 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   Value m = result[0], l = result[1];
   for (int64_t off = 1; off < 4; off *= 2)
     l = kb.fadd(l, kb.shuffleXor(l, off));
-  const int64_t row = warpStateRow();
   Value ws = sharedBase(warpState);
-  auto rowBase = [&](Value h) { return kb.mul(kb.add(kb.mul(warp, kb.c32(G)), h), kb.c32(row)); };
+  auto rowBase = [&](Value h) { return warpStateBase(warp, h); };
   kb.ifThen(kb.andi(kb.cmp(CmpIPredicate::eq, q, zero), isHead), [&] {
     kb.store(m, kb.gep(ws, kb.f32(), rowBase(r)), 4);
     kb.store(l, kb.gep(ws, kb.f32(), kb.add(rowBase(r), kb.c32(1))), 4);

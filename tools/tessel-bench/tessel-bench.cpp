@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -141,28 +140,24 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
-  const std::vector<BenchCase> &cases = options.cases;
-  const std::string &artifactDir = options.artifactDir;
-  const int replays = options.replays;
-  const bool warmL2 = options.warmL2;
 
   initCuda();
   int64_t maxBatch = 1, maxContext = 1;
-  for (const BenchCase &c : cases) {
+  for (const BenchCase &c : options.cases) {
     maxBatch = std::max<int64_t>(maxBatch, c.lens.size());
     maxContext = std::max<int64_t>(maxContext, *std::max_element(c.lens.begin(), c.lens.end()));
   }
   std::unique_ptr<rt::Artifact> artifact =
-      loadArtifact(artifactDir, rt::LoadOptions{maxBatch, maxContext, 0});
+      loadArtifact(options.artifactDir, rt::LoadOptions{maxBatch, maxContext, 0});
 
   std::vector<std::pair<BenchCase, Result>> results;
-  for (const BenchCase &c : cases) {
+  for (const BenchCase &c : options.cases) {
     const rt::AttentionKernel *k = artifact->function(c.function);
     if (!k) {
       std::fprintf(stderr, "tessel-bench: no function '%s'\n", c.function.c_str());
       return 1;
     }
-    Result r = timeCase(*k, c, replays, warmL2);
+    Result r = timeCase(*k, c, options.replays, options.warmL2);
     const rt::AttentionInfo &info = k->info();
     std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
                 "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
@@ -172,8 +167,8 @@ int main(int argc, char **argv) {
                 c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
                 (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
                 (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
-                (long long)info.tile, (long long)k->workers(), warmL2 ? "warm" : "cold", r.kvMiB,
-                r.us, r.tbps);
+                (long long)info.tile, (long long)k->workers(),
+                options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps);
     std::fflush(stdout);
     results.push_back({c, r});
   }

@@ -76,6 +76,7 @@ FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
     // v8): pipelined 1 block beat 1, 2 and 4 blocks without pipelining by 1-20%; more
     // blocks per iteration held more registers without more bytes in flight.
     int64_t rawPerBlock = (spec.qkDim + spec.vDim) / 4;
+    layout.pairedKRows = spec.qkDim % 64 == 0;
     layout.unroll = 1;
     layout.pipelined = rawPerBlock <= 64;
     return layout;

@@ -35,6 +35,9 @@ struct KernelLayout {
   /// tensor cores (mma.sync m16n8k16), 16 tokens per block and `unroll` blocks per
   /// iteration; the lane fields above then only describe the fallback layout.
   bool tensorCores = false;
+  /// Tensor cores with qk dims a multiple of 64: every K load instruction reads whole
+  /// 128-byte rows' lines (two quads of lanes per token; AttentionTensorCoreStream.cpp).
+  bool pairedKRows = false;
   int64_t tokensPerStep() const { return 32 / lanesPerToken; }
 };
 

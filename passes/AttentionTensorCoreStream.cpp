@@ -7,29 +7,45 @@ using namespace mlir;
 namespace tessel::detail {
 
 // Tensor-core streaming of one segment (layout.tensorCores). Per 16-token block a warp
-// computes S = Q Kᵀ as two m16n8k16 tiles per 16 dims (M: the group's heads, padded to
-// 16 with zero rows; N: 8 tokens; K: head dims) and Oᵀ += Vᵀ Pᵀ as one tile per 16 v
-// dims (M: v dims; N: the heads, padded to 8; K: the 16 tokens). With r = lane / 4 and
-// q = lane % 4 the PTX fragments are:
-//   Q (A, row-major):  reg0 = Q[r][k 2q..2q+1], reg2 = Q[r][k 2q+8..2q+9], reg1 = reg3 = 0
-//   K (B, col-major):  reg0 = K[token r][k 2q..2q+1], reg1 = K[token r][k 2q+8..2q+9]
-//   S (C):             c0, c1 = S[head r][token 2q, 2q+1] (c2, c3: padding rows)
-//   Pᵀ (B):            reg0 = P[head r][token 2q, 2q+1], reg1 = tokens 2q+8, 2q+9 — the
-//                      S fragments of the block's two 8-token tiles, rounded: no shuffles
-//   Vᵀ (A):            reg0 = V[token 2q, 2q+1][dim row r], reg1 = the same tokens at
-//                      row r+8, reg2/reg3 = tokens 2q+8, 2q+9
+// computes S = Q Kᵀ with m16n8k16 tiles (M: the group's heads; N: tokens; K: head dims)
+// and Oᵀ += Vᵀ Pᵀ as one tile per 16 v dims (M: v dims; N: the heads, padded to 8; K: the
+// 16 tokens). With r = lane / 4 and q = lane % 4 the PTX fragments are:
+//   Q (A, row-major):  reg0/reg2 = rows r (k 2q..2q+1 / 2q+8..2q+9), reg1/reg3 = rows r + 8
+//   K (B, col-major):  reg0 = K[token of column r][k 2q..2q+1], reg1 = [k 2q+8..2q+9]
+//   S (C):             c0, c1 = S[row r][columns 2q, 2q+1], c2, c3 = rows r + 8
+//   Pᵀ (B):            reg0 = P[head r][k-tokens 2q, 2q+1], reg1 = k-tokens 2q+8, 2q+9
+//   Vᵀ (A):            reg0 = V[k-tokens 2q, 2q+1][dim row r], reg1 = the same tokens at
+//                      row r+8, reg2/reg3 = k-tokens 2q+8, 2q+9
 //   Oᵀ (C):            c0, c1 = O[head 2q, 2q+1][dim row r], c2, c3 at row r+8.
 // Head dims are a contraction (Q Kᵀ) or an independent axis (Oᵀ rows), so each lane may
-// hold any dims as long as both operands agree: lane q takes K's 16-byte chunks q, q+4,
-// q+8, ... (chunk c covers k-slots 2q.., 2q+8.. of two 16-dim steps), and lane r takes V's
-// chunks r, r+8, ... whose 32-bit registers are rows r (low half) and r+8 (high half) of
-// consecutive m-tiles. Every load is 16 bytes and whole 32-byte sectors across the warp.
+// hold any dims as long as both operands agree, and the block's tokens may sit in any
+// k-slot of P·V as long as Pᵀ and Vᵀ agree: every fragment register comes straight from a
+// 16-byte load. V: lane r takes chunks r, r+8, ... of its k-token's row (8 lanes read
+// whole 128-byte lines), whose 32-bit registers are rows r (low half) and r+8 (high half)
+// of consecutive m-tiles. K, two ways:
+//  - paired rows (qk dims % 64 == 0, layout.pairedKRows): the M = 16 rows hold the
+//    group's heads twice, rows r with the dims of chunks 8l+q and rows r+8 with those of
+//    chunks 8l+4+q. Column 2p (an even quad of lanes) holds chunks 8l+q of token p of
+//    the tile, column 2p+1 chunks 8l+4+q of the same token, so the 8 lanes of columns
+//    2p, 2p+1 read whole 128-byte lines, and token p's score is c0 (rows r, column 2q)
+//    + c3 (rows r+8, column 2q+1) of lane q = p. Four 4-token tiles per block, k-token
+//    2q+e+8f = tile 2f+e's token q = block token 8f+4e+q; the padding rows that held
+//    zeros do the second half, so the mma count is unchanged.
+//  - otherwise: rows r+8 are zero, column r holds token r of the tile (two 8-token
+//    tiles per block, k-token = block token), lane q takes chunks q, q+4, q+8, ... of it:
+//    4 lanes read 64 bytes of each row per load.
+// H100 micro-benchmark (bench/micro/kv_stream_ring.cu): whole-line loads stream 1.3%
+// faster than half lines.
 void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tokBegin,
                                               Value tokEnd) {
   const int64_t G = group(), U = layout.unroll;
-  const int64_t kVecs = spec.qkDim / 32; // 16-byte K chunks per lane per token
-  const int64_t vVecs = spec.vDim / 64;  // 16-byte V chunks per lane per token
-  const int64_t kSteps = spec.qkDim / 16, mTiles = spec.vDim / 16;
+  const bool paired = layout.pairedKRows;
+  const int64_t vVecs = spec.vDim / 64; // 16-byte V chunks per lane per token
+  const int64_t mTiles = spec.vDim / 16;
+  // Per 16-token block: n8 tiles, their k-steps and the 16-byte K loads of each tile.
+  const int64_t kTiles = paired ? 4 : 2;
+  const int64_t tileSteps = paired ? spec.qkDim / 32 : spec.qkDim / 16;
+  const int64_t tileLoads = tileSteps / 2;
   const int64_t elems = layout.vecElems; // 8
   Type i32x4 = VectorType::get({4}, kb.i32());
   Type elem = elemType();
@@ -38,18 +54,33 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   auto reg = [&](Value vec, int64_t i) -> Value {
     return vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i});
   };
+  // The K chunk of load `l` of a tile: paired, chunk 8l + q (even quads) or 8l + 4 + q
+  // (odd quads); otherwise chunk 4l + q.
+  Value half = paired ? kb.remu(r, kb.c32(2)) : zero;
+  auto kChunkIndex = [&](int64_t l) {
+    return paired ? kb.add(kb.c32(8 * l), kb.add(kb.mul(half, kb.c32(4)), q))
+                  : kb.add(kb.c32(4 * l), q);
+  };
 
-  // Q fragments: qa[2 * step] = reg0, qa[2 * step + 1] = reg2 of k-step `step`; rows
-  // r >= G are the zero padding.
+  // Q fragments per k-step; rows r >= G are zero.
   Value qHead = kb.add(kb.mul(kvHead, kb.c32(G)), kb.mins(r, kb.c32(G - 1)));
   Value qRow = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(qHead));
   Value isHead = kb.cmp(CmpIPredicate::ult, r, kb.c32(G));
-  Values qa;
-  for (int64_t v = 0; v < kVecs; ++v) {
-    Value off = kb.toI64(kb.mul(kb.add(kb.c32(4 * v), q), kb.c32(elems)));
+  auto loadQ = [&](Value chunk) {
+    Value off = kb.toI64(kb.mul(chunk, kb.c32(elems)));
     Value x = kb.load(i32x4, kb.gep(queryPtr, elem, kb.add(kb.mul(qRow, kb.c64(spec.qkDim)), off)), 16);
+    Values regs;
     for (int64_t c = 0; c < 4; ++c)
-      qa.push_back(kb.select(isHead, reg(x, c), zero));
+      regs.push_back(kb.select(isHead, reg(x, c), zero));
+    return regs;
+  };
+  SmallVector<std::array<Value, 4>> qFrag;
+  for (int64_t l = 0; l < tileLoads; ++l) {
+    // Chunk l of the tile covers k-steps 2l (registers 0, 1) and 2l + 1 (2, 3).
+    Values lo = loadQ(paired ? kb.add(kb.c32(8 * l), q) : kChunkIndex(l));
+    Values hi = paired ? loadQ(kb.add(kb.c32(8 * l + 4), q)) : Values(4, zero);
+    for (int64_t h = 0; h < 2; ++h)
+      qFrag.push_back({lo[2 * h], hi[2 * h], lo[2 * h + 1], hi[2 * h + 1]});
   }
 
   Value headRow = kb.mul(kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.kvHeads)), kb.toI64(kvHead)),
@@ -57,8 +88,8 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   Value last = kb.sub(tokEnd, kb.c32(1));
   // Tokens past the segment read its last row (valid memory); their scores are masked.
   auto rowOf = [&](Value tok) { return kb.add(headRow, kb.toI64(kb.mins(tok, last))); };
-  auto loadK = [&](Value tok, int64_t v) {
-    Value off = kb.toI64(kb.mul(kb.add(kb.c32(4 * v), q), kb.c32(elems)));
+  auto loadK = [&](Value tok, int64_t l) {
+    Value off = kb.toI64(kb.mul(kChunkIndex(l), kb.c32(elems)));
     Value idx = kb.add(kb.mul(rowOf(tok), kb.c64(spec.qkDim)), off);
     return kb.load(i32x4, kb.gep(keyPtr, elem, idx), 16);
   };
@@ -66,6 +97,16 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
     Value off = kb.toI64(kb.mul(kb.add(kb.c32(8 * u), r), kb.c32(elems)));
     Value idx = kb.add(kb.mul(rowOf(tok), kb.c64(spec.vDim)), off);
     return kb.load(i32x4, kb.gep(valuePtr, elem, idx), 16);
+  };
+  // Block token of this lane's K column in tile t, and of score e (k-token 2q + (e % 2)
+  // + 8 (e / 2), in the order Pᵀ packs them) of this lane.
+  Value kCol = paired ? kb.divu(r, kb.c32(2)) : r;
+  auto kToken = [&](int64_t t) {
+    return kb.add(kCol, kb.c32(paired ? 4 * t : 8 * t));
+  };
+  auto scoreToken = [&](int64_t e) {
+    return paired ? kb.add(q, kb.c32(4 * e))
+                  : kb.add(kb.mul(q, kb.c32(2)), kb.c32(e % 2 + 8 * (e / 2)));
   };
 
   const float scaleLog2 = spec.scale * kLog2e;
@@ -76,20 +117,19 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   Values init{kb.negInf(), kb.cf(0)};
   for (int64_t i = 0; i < 4 * mTiles; ++i)
     init.push_back(kb.cf(0));
-  // The iteration's loads, block by block: K rows r and 8 + r (kVecs chunks each), then
-  // V rows 2q, 2q + 1, 2q + 8, 2q + 9 (vVecs chunks each).
-  const int64_t perBlock = 2 * kVecs + 4 * vVecs;
+  // The iteration's loads, block by block: K (tileLoads chunks of each tile's token),
+  // then V rows of the k-tokens 2q, 2q + 1, 2q + 8, 2q + 9 (vVecs chunks each).
+  const int64_t perBlock = kTiles * tileLoads + 4 * vVecs;
   auto loadBlocks = [&](Value c0) -> Values {
     Values raw;
-    const int64_t vTok[4] = {0, 1, 8, 9};
     for (int64_t k = 0; k < U; ++k) {
       Value base = kb.add(c0, kb.c32(k * blockTokens));
-      for (int64_t j = 0; j < 2; ++j)
-        for (int64_t v = 0; v < kVecs; ++v)
-          raw.push_back(loadK(kb.add(base, kb.add(r, kb.c32(8 * j))), v));
-      for (int64_t t = 0; t < 4; ++t)
+      for (int64_t t = 0; t < kTiles; ++t)
+        for (int64_t l = 0; l < tileLoads; ++l)
+          raw.push_back(loadK(kb.add(base, kToken(t)), l));
+      for (int64_t e = 0; e < 4; ++e)
         for (int64_t u = 0; u < vVecs; ++u)
-          raw.push_back(loadV(kb.add(base, kb.add(kb.mul(q, kb.c32(2)), kb.c32(vTok[t]))), u));
+          raw.push_back(loadV(kb.add(base, scoreToken(e)), u));
     }
     return raw;
   };
@@ -98,30 +138,39 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
     preloaded = loadBlocks(start);
   Values result = streamLoop(start, tokEnd, step, init, preloaded, loadBlocks,
                              [&](Value c0, ValueRange st, const Values &raw) -> Values {
-    auto kChunk = [&](int64_t k, int64_t j, int64_t v) { return raw[k * perBlock + j * kVecs + v]; };
-    auto vChunk = [&](int64_t k, int64_t t, int64_t u) {
-      return raw[k * perBlock + 2 * kVecs + t * vVecs + u];
+    auto kChunk = [&](int64_t k, int64_t t, int64_t l) {
+      return raw[k * perBlock + t * tileLoads + l];
     };
-    // Scores s[k][2 * j + e] of tokens c0 + 16k + 8j + 2q + e for head r, base 2.
+    auto vChunk = [&](int64_t k, int64_t e, int64_t u) {
+      return raw[k * perBlock + kTiles * tileLoads + e * vVecs + u];
+    };
+    // Scores s[k][e] of block k's token scoreToken(e) for head r, base 2.
     SmallVector<Values> s(U);
     Value rawMax = kb.negInf();
-    for (int64_t k = 0; k < U; ++k)
-      for (int64_t j = 0; j < 2; ++j) {
+    for (int64_t k = 0; k < U; ++k) {
+      Values scores;
+      for (int64_t t = 0; t < kTiles; ++t) {
         Values acc{kb.cf(0), kb.cf(0), kb.cf(0), kb.cf(0)};
-        for (int64_t ks = 0; ks < kSteps; ++ks) {
-          Value chunk = kChunk(k, j, ks / 2);
-          int64_t half = 2 * (ks % 2);
-          acc = kb.mmaM16N8K16(elem, {qa[2 * ks], zero, qa[2 * ks + 1], zero},
-                               {reg(chunk, half), reg(chunk, half + 1)}, acc);
+        for (int64_t ks = 0; ks < tileSteps; ++ks) {
+          Value chunk = kChunk(k, t, ks / 2);
+          int64_t h = 2 * (ks % 2);
+          const auto &a = qFrag[ks];
+          acc = kb.mmaM16N8K16(elem, {a[0], a[1], a[2], a[3]},
+                               {reg(chunk, h), reg(chunk, h + 1)}, acc);
         }
-        for (int64_t e = 0; e < 2; ++e) {
-          Value tok = kb.add(c0, kb.add(kb.mul(q, kb.c32(2)), kb.c32(16 * k + 8 * j + e)));
-          Value valid = kb.cmp(CmpIPredicate::slt, tok, tokEnd);
-          Value sc = kb.select(valid, kb.fmul(acc[e], kb.cf(scaleLog2)), kb.negInf());
-          s[k].push_back(sc);
-          rawMax = kb.fmax(rawMax, sc);
-        }
+        if (paired)
+          scores.push_back(kb.fadd(acc[0], acc[3]));
+        else
+          scores.append({acc[0], acc[1]});
       }
+      for (int64_t e = 0; e < 4; ++e) {
+        Value tok = kb.add(c0, kb.add(scoreToken(e), kb.c32(16 * k)));
+        Value valid = kb.cmp(CmpIPredicate::slt, tok, tokEnd);
+        Value sc = kb.select(valid, kb.fmul(scores[e], kb.cf(scaleLog2)), kb.negInf());
+        s[k].push_back(sc);
+        rawMax = kb.fmax(rawMax, sc);
+      }
+    }
     // Online softmax for head r: the 4 lanes of a row hold its 16U scores.
     for (int64_t off = 1; off < 4; off *= 2)
       rawMax = kb.fmax(rawMax, kb.shuffleXor(rawMax, off));
@@ -150,8 +199,8 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
       Value b1 = kb.packHalves(elem, p[k][2], p[k][3]);
       for (int64_t i = 0; i < mTiles; ++i) {
         Value x[4];
-        for (int64_t t = 0; t < 4; ++t)
-          x[t] = reg(vChunk(k, t, i / 4), i % 4);
+        for (int64_t e = 0; e < 4; ++e)
+          x[e] = reg(vChunk(k, e, i / 4), i % 4);
         Values a{kb.permuteBytes(x[0], x[1], 0x5410), kb.permuteBytes(x[0], x[1], 0x7632),
                  kb.permuteBytes(x[2], x[3], 0x5410), kb.permuteBytes(x[2], x[3], 0x7632)};
         Values d = kb.mmaM16N8K16(elem, a, {b0, b1},

@@ -1,6 +1,7 @@
 // Micro-benchmark: how fast can 128-thread CTAs stream a K/V cache with the access
 // pattern of Tessel's tensor-core decode kernel, (a) into registers with D 16-token
-// blocks in flight per warp (the v10 kernel is D = 2: software-pipelined), or (b)
+// blocks in flight per warp (the v10 and v17 kernels are D = 2: software-pipelined;
+// v10's K fragments read half lines, v17's whole lines), or (b)
 // through a per-warp ring of S shared-memory stages filled by cp.async.bulk (the TMA
 // engine, no tensor map) completing on an mbarrier? A measurement tool, not part of
 // Tessel (whose kernels come from the MLIR emitter); results and what followed (the v15
@@ -46,6 +47,17 @@ __device__ __forceinline__ int vOffset(int lane, int t, int u) {
   return (2 * (lane % 4) + tok[t]) * kRowBytes + (lane / 4 + 8 * u) * 16;
 }
 
+// The v17 pattern: K in whole lines — lanes 8p..8p+7 (columns 2p, 2p+1) read token
+// 4t + p of tile t, chunk 8l + 4 (r % 2) + q of line l; V rows of tokens q + 4e, chunks
+// r and r+8 (whole lines, as before).
+__device__ __forceinline__ int kOffsetPaired(int lane, int t, int l) {
+  const int r = lane / 4, q = lane % 4;
+  return (4 * t + r / 2) * kRowBytes + (8 * l + 4 * (r % 2) + q) * 16;
+}
+__device__ __forceinline__ int vOffsetPaired(int lane, int e, int u) {
+  return (lane % 4 + 4 * e) * kRowBytes + (lane / 4 + 8 * u) * 16;
+}
+
 // 16-byte global load with an L2 prefetch-size qualifier: 0 none, 1 .L2::128B, 2 .L2::256B.
 template <int Hint> __device__ __forceinline__ uint4 ldg16(const char *p) {
   uint4 v;
@@ -66,20 +78,25 @@ struct Frag {
   uint4 k[8], v[8];
 };
 
-template <int Hint>
+// Pattern 0: the v10 fragments (K half lines); 1: v17 (K whole lines); 2: v17's K with
+// V lane-contiguous (512 bytes per instruction; not a valid fragment layout, a bound).
+template <int Hint, int Pattern = 0>
 __device__ __forceinline__ void loadGlobal(Frag &f, const char *K, const char *V, long blk,
                                            int lane) {
   const char *kb = K + blk * kBlockBytes, *vb = V + blk * kBlockBytes;
 #pragma unroll
-  for (int j = 0; j < 2; ++j)
+  for (int j = 0; j < (Pattern ? 4 : 2); ++j)
 #pragma unroll
-    for (int v = 0; v < 4; ++v)
-      f.k[4 * j + v] = ldg16<Hint>(kb + kOffset(lane, j, v));
+    for (int v = 0; v < (Pattern ? 2 : 4); ++v)
+      f.k[(Pattern ? 2 : 4) * j + v] =
+          ldg16<Hint>(kb + (Pattern ? kOffsetPaired(lane, j, v) : kOffset(lane, j, v)));
 #pragma unroll
   for (int t = 0; t < 4; ++t)
 #pragma unroll
     for (int u = 0; u < 2; ++u)
-      f.v[2 * t + u] = ldg16<Hint>(vb + vOffset(lane, t, u));
+      f.v[2 * t + u] = ldg16<Hint>(vb + (Pattern == 2 ? (2 * t + u) * 512 + lane * 16
+                                         : Pattern == 1 ? vOffsetPaired(lane, t, u)
+                                                        : vOffset(lane, t, u)));
 }
 
 __device__ __forceinline__ uint32_t consume(const Frag &f) {
@@ -125,7 +142,7 @@ __global__ void __launch_bounds__(kThreads) linearStream(const char *K, const ch
     out[blockIdx.x * kThreads + threadIdx.x] = acc;
 }
 
-template <int D, int Hint = 0>
+template <int D, int Hint = 0, int Pattern = 0>
 __global__ void __launch_bounds__(kThreads) regStream(const char *K, const char *V, long n,
                                                       unsigned *out) {
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -136,13 +153,13 @@ __global__ void __launch_bounds__(kThreads) regStream(const char *K, const char 
 #pragma unroll
   for (int d = 0; d < D - 1; ++d)
     if (b0 + 4 * d < end)
-      loadGlobal<Hint>(buf[d], K, V, b0 + 4 * d, lane);
+      loadGlobal<Hint, Pattern>(buf[d], K, V, b0 + 4 * d, lane);
   for (long blk = b0; blk < end; blk += 4 * D) {
 #pragma unroll
     for (int d = 0; d < D; ++d) {
       long cur = blk + 4 * d, ahead = cur + 4 * (D - 1);
       if (ahead < end)
-        loadGlobal<Hint>(buf[(d + D - 1) % D], K, V, ahead, lane);
+        loadGlobal<Hint, Pattern>(buf[(d + D - 1) % D], K, V, ahead, lane);
       if (cur < end)
         acc += consume(buf[d]);
     }
@@ -277,6 +294,8 @@ int main(int argc, char **argv) {
       for (int ctas : {2, 3})
         timeIt("registers D=1", regStream<1>, ctas * sms, 0, K, V, n, out, bytes);
     timeIt("registers D=2 (v10)", regStream<2>, 2 * sms, 0, K, V, n, out, bytes);
+    timeIt("registers D=2 v17", regStream<2, 0, 1>, 2 * sms, 0, K, V, n, out, bytes);
+    timeIt("v17 K, linear V D=2", regStream<2, 0, 2>, 2 * sms, 0, K, V, n, out, bytes);
     timeIt("registers D=2 L2::128B", regStream<2, 1>, 2 * sms, 0, K, V, n, out, bytes);
     timeIt("registers D=2 L2::256B", regStream<2, 2>, 2 * sms, 0, K, V, n, out, bytes);
     timeIt("linear D=2", linearStream, 2 * sms, 0, K, V, n, out, bytes);

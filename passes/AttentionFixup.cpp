@@ -82,31 +82,65 @@ constexpr int64_t kMergeBatch = schedule::kFixupMergeBatch;
 
 ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value first,
                                                 Value last, int64_t stride) {
+  // Batches of kMergeBatch slots, each merged in one step (mergeChunk), in order. Slots
+  // past `last` are read clamped and replaced by the empty state (m = -inf, l = 0,
+  // o = 0): factor 0, they add +0. In the in-kernel fix-up the loads are
+  // software-pipelined: the first batch is issued with the caller's first slot, and
+  // each iteration issues the next batch before merging its own, so n batches wait for
+  // about one latency, not n (H100, v18: gqa8 1x1024 6.65 -> 6.37 us). Never past the
+  // last batch: those registers would be reused by what follows the merge (the next
+  // segment's stream), which would then wait for the loads. The merge kernel (separate
+  // fix-up) loads batch by batch: ptxas gives it 128 registers, and two batches in
+  // flight spill on sm_80.
+  const bool pipelined = spec.inKernelFixup;
+  Value batchStep = kb.c32(kMergeBatch * stride);
+  auto loadBatch = [&](Value j0) {
+    Values loaded;
+    for (int64_t u = 0; u < kMergeBatch; ++u) {
+      Values slot = flatten(loadSlotState(kb.mins(kb.add(j0, kb.c32(u * stride)), last)));
+      loaded.append(slot.begin(), slot.end());
+    }
+    return loaded;
+  };
+  Values init = flatten(s);
+  const size_t stateSize = init.size();
+  if (pipelined) {
+    Values firstBatch = loadBatch(first);
+    init.append(firstBatch.begin(), firstBatch.end());
+  }
   Values merged = kb.forLoop(
-      first, kb.add(last, kb.c32(1)), kb.c32(kMergeBatch * stride), flatten(s),
+      first, kb.add(last, kb.c32(1)), batchStep, init,
       [&](Value j0, ValueRange carried) -> Values {
-        // Issue every load of the batch, then merge it in one step (mergeChunk): one
-        // latency per batch, not per slot. Slots past `last` are read clamped and replaced
-        // by the empty state (m = -inf, l = 0, o = 0): factor 0, they add +0.
-        SmallVector<ElementState> batch;
-        SmallVector<Value> valid;
-        for (int64_t u = 0; u < kMergeBatch; ++u) {
-          Value j = kb.add(j0, kb.c32(u * stride));
-          valid.push_back(kb.cmp(CmpIPredicate::sle, j, last));
-          batch.push_back(loadSlotState(kb.mins(j, last)));
+        Values batch, next;
+        if (pipelined) {
+          batch.assign(carried.begin() + stateSize, carried.end());
+          Value nextFirst = kb.add(j0, batchStep);
+          next = kb.ifElse(
+              kb.cmp(CmpIPredicate::sle, nextFirst, last),
+              [&]() -> Values { return loadBatch(nextFirst); },
+              [&]() -> Values { return batch; });
+        } else {
+          batch = loadBatch(j0);
         }
-        ElementState st = unflatten(carried);
+        ElementState st = unflatten(carried.take_front(stateSize));
         Value zero = chunkSplat(kb.cf(0));
         for (size_t k = 0; k < st.m.size(); ++k) {
           SmallVector<std::array<Value, 3>> parts;
-          for (int64_t u = 0; u < kMergeBatch; ++u)
-            parts.push_back({kb.select(valid[u], batch[u].m[k], kb.negInf()),
-                             kb.select(valid[u], batch[u].l[k], kb.cf(0)),
-                             kb.select(valid[u], batch[u].o[k], zero)});
+          for (int64_t u = 0; u < kMergeBatch; ++u) {
+            Value valid = kb.cmp(CmpIPredicate::sle, kb.add(j0, kb.c32(u * stride)), last);
+            ElementState slot =
+                unflatten(ValueRange(batch).slice(u * stateSize, stateSize));
+            parts.push_back({kb.select(valid, slot.m[k], kb.negInf()),
+                             kb.select(valid, slot.l[k], kb.cf(0)),
+                             kb.select(valid, slot.o[k], zero)});
+          }
           mergeChunk(st, k, parts);
         }
-        return flatten(st);
+        Values out = flatten(st);
+        out.append(next.begin(), next.end());
+        return out;
       });
+  merged.resize(stateSize);
   return unflatten(merged);
 }
 

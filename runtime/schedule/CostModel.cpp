@@ -6,17 +6,18 @@
 namespace tessel::schedule {
 
 DeviceModel DeviceModel::h100(const KernelShape &shape) {
-  // Fitted by `tessel-calibrate docs/measurements/2026-11-24-v10-h100-tile-sweep.log`
-  // (tiles 32..256 x 20 cases, v10 kernels: group > 2 on tensor cores, arrival groups,
-  // one-step batch merges); a lit test re-runs the fit and fails if these drift from it.
+  // Fitted by `tessel-calibrate docs/measurements/2026-11-24-v18-h100-tile-sweep.log`
+  // (tiles 32..256 x 20 cases, v18 kernels: group > 2 on tensor cores reading K in whole
+  // lines, one arrival group up to 32, pipelined one-step batch merges); a lit test
+  // re-runs the fit and fails if these drift from it.
   // bandwidth and launchUs are measured directly (ANCHORS.md).
   DeviceModel d;
   if (kernelClass(shape) == KernelClass::SmallGroup) {
-    d.workerBandwidth = 30e3, d.segmentUs = 1.75, d.tileUs = 0.0;
-    d.fixupUs = 2.25, d.fixupBatchUs = 0.0;
+    d.workerBandwidth = 30e3, d.segmentUs = 0.0, d.tileUs = 0.02;
+    d.fixupUs = 3.75, d.fixupBatchUs = 0.0;
   } else {
-    d.workerBandwidth = 60e3, d.segmentUs = 0.25, d.tileUs = 0.04;
-    d.fixupUs = 4.5, d.fixupBatchUs = 0.5;
+    d.workerBandwidth = 40e3, d.segmentUs = 0.25, d.tileUs = 0.04;
+    d.fixupUs = 3.75, d.fixupBatchUs = 0.5;
   }
   return d;
 }
@@ -68,8 +69,8 @@ double streamMicros(const ScheduleProfile &p, const DeviceModel &device) {
 
 int64_t extraMergeBatches(const ScheduleProfile &p, Fixup fixup) {
   // Dependent rounds after the first on a split head's critical path, for its most
-  // contributors C (arrival groups: StreamKSchedule.h). One group (C <= 16): its last
-  // arrival loads the other C - 1 slots kFixupMergeBatch at a time. Groups of 8:
+  // contributors C (arrival groups: StreamKSchedule.h). One group (C <= 32): its last
+  // arrival merges the other C - 1 slots kFixupMergeBatch at a time. Groups of 8:
   // in_kernel, one group merge (one batch), a second arrival and the groups' slots
   // kFixupMergeBatch at a time; separate, the merge kernel walks the groups one batch each.
   if (!p.anySplit)

@@ -57,8 +57,9 @@ struct DeviceModel {
   static DeviceModel h100(const KernelShape &shape);
 };
 
-/// Contributor slots a host loads before merging them (the kernel's batch): each batch
-/// is one dependent round trip on the fix-up's critical path.
+/// Contributor slots merged in one step (the kernel's batch). Since v18 the kernel loads
+/// the next batch while merging one, so each further batch costs its transfer more than
+/// a round trip; the fitted fixupBatchUs says how much.
 inline constexpr int64_t kFixupMergeBatch = 8;
 
 /// What the model needs of one schedule, independent of the device constants (so a

@@ -62,7 +62,9 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
                   : kb.add(kb.c32(4 * l), q);
   };
 
-  // Q fragments per k-step; rows r >= G are zero.
+  // Q fragments per k-step: rows r hold head r with the even quads' dims (chunks 8l + q
+  // paired, 4l + q otherwise); paired, rows r + 8 hold the same head with the odd quads'
+  // dims (chunks 8l + 4 + q), otherwise zeros. Rows of r >= G are zero.
   Value qHead = kb.add(kb.mul(kvHead, kb.c32(G)), kb.mins(r, kb.c32(G - 1)));
   Value qRow = kb.add(kb.mul(kb.toI64(seq), kb.c64(spec.qHeads)), kb.toI64(qHead));
   Value isHead = kb.cmp(CmpIPredicate::ult, r, kb.c32(G));

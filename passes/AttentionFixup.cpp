@@ -89,7 +89,9 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
   // each iteration issues the next batch before merging its own, so n batches wait for
   // about one latency, not n (H100, v18: gqa8 1x1024 6.65 -> 6.37 us). Never past the
   // last batch: those registers would be reused by what follows the merge (the next
-  // segment's stream), which would then wait for the loads. The merge kernel (separate
+  // segment's stream), which would then wait for the loads (the first batch is issued
+  // unconditionally: every in-kernel caller merges at least one slot, first <= last).
+  // The merge kernel (separate
   // fix-up) loads batch by batch: ptxas gives it 128 registers, and two batches in
   // flight spill on sm_80.
   const bool pipelined = spec.inKernelFixup;

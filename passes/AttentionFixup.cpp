@@ -91,9 +91,8 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
   // last batch: those registers would be reused by what follows the merge (the next
   // segment's stream), which would then wait for the loads (the first batch is issued
   // unconditionally: every in-kernel caller merges at least one slot, first <= last).
-  // The merge kernel (separate
-  // fix-up) loads batch by batch: ptxas gives it 128 registers, and two batches in
-  // flight spill on sm_80.
+  // The merge kernel (separate fix-up) loads batch by batch: ptxas gives it 128
+  // registers, and two batches in flight spill on sm_80.
   const bool pipelined = spec.inKernelFixup;
   Value batchStep = kb.c32(kMergeBatch * stride);
   auto loadBatch = [&](Value j0) {

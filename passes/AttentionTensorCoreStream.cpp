@@ -54,13 +54,13 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   auto reg = [&](Value vec, int64_t i) -> Value {
     return vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i});
   };
-  // The K chunk of load `l` of a tile: paired, chunk 8l + q (even quads) or 8l + 4 + q
-  // (odd quads); otherwise chunk 4l + q.
-  Value half = paired ? kb.remu(r, kb.c32(2)) : zero;
-  auto kChunkIndex = [&](int64_t l) {
-    return paired ? kb.add(kb.c32(8 * l), kb.add(kb.mul(half, kb.c32(4)), q))
-                  : kb.add(kb.c32(4 * l), q);
+  // The 16-byte chunk of load `l` of a tile: (8l or 4l) + an offset within the group of
+  // chunks — q, and paired, + 4 for the odd quads (their half of each 128-byte line).
+  auto chunkAt = [&](int64_t l, Value offset) {
+    return kb.add(kb.c32((paired ? 8 : 4) * l), offset);
   };
+  Value kOffset = paired ? kb.add(kb.mul(kb.remu(r, kb.c32(2)), kb.c32(4)), q) : q;
+  auto kChunkIndex = [&](int64_t l) { return chunkAt(l, kOffset); };
 
   // Q fragments per k-step: rows r hold head r with the even quads' dims (chunks 8l + q
   // paired, 4l + q otherwise); paired, rows r + 8 hold the same head with the odd quads'
@@ -79,8 +79,8 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
   SmallVector<std::array<Value, 4>> qFrag;
   for (int64_t l = 0; l < tileLoads; ++l) {
     // Chunk l of the tile covers k-steps 2l (registers 0, 1) and 2l + 1 (2, 3).
-    Values lo = loadQ(paired ? kb.add(kb.c32(8 * l), q) : kChunkIndex(l));
-    Values hi = paired ? loadQ(kb.add(kb.c32(8 * l + 4), q)) : Values(4, zero);
+    Values lo = loadQ(chunkAt(l, q));
+    Values hi = paired ? loadQ(chunkAt(l, kb.add(q, kb.c32(4)))) : Values(4, zero);
     for (int64_t h = 0; h < 2; ++h)
       qFrag.push_back({lo[2 * h], hi[2 * h], lo[2 * h + 1], hi[2 * h + 1]});
   }

@@ -20,7 +20,15 @@ def records(path):
 
 
 def short_lens(lens):
-    return lens if len(lens) <= 30 else f"{len(lens.split(','))} seqs {lens.split(',')[0]}..32k"
+    """The lens text as given, or for long lists "N seqs MIN..MAX" (parts like 7x1024
+    count as 7 sequences of 1024)."""
+    if len(lens) <= 30:
+        return lens
+    values = []
+    for part in lens.split(","):
+        count, _, length = part.rpartition("x")
+        values += [int(length)] * (int(count) if count else 1)
+    return f"{len(values)} seqs {min(values)}..{max(values)}"
 
 
 def main(argv):

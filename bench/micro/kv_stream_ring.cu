@@ -9,7 +9,7 @@
 // docs/measurements/experiments/2026-11-24-kv-stream-micro-h100.log.
 //
 // Build: nvcc -O3 -arch=sm_90 -o kv_stream_ring kv_stream_ring.cu
-// Run:   ./kv_stream_ring [GiB per cache, default 2] [V offset bytes] [quick]
+// Run:   ./kv_stream_ring [GiB per cache, default 2] [V offset bytes] [quick] [cache]
 // Each launch reads K and V once (both larger than the L2 together), CUDA events,
 // median of 15 launches. The work split is stream-K's: CTA c takes a contiguous range
 // of 16-token blocks, warp w of it blocks w, w + 4, ...
@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #define CHECK(x)                                                                         \
@@ -58,21 +59,31 @@ __device__ __forceinline__ int vOffsetPaired(int lane, int e, int u) {
   return (lane % 4 + 4 * e) * kRowBytes + (lane / 4 + 8 * u) * 16;
 }
 
-// 16-byte global load with an L2 prefetch-size qualifier: 0 none, 1 .L2::128B, 2 .L2::256B.
+// 16-byte global load with a cache qualifier: 0 none, 1 .L2::128B, 2 .L2::256B, 3 .cg
+// (L2 only), 4 .cs (streaming), 5 .L1::no_allocate, 6 .nc.L1::no_allocate (read-only path).
+#define TESSEL_LDG16(op)                                                                 \
+  asm volatile(op " {%0,%1,%2,%3}, [%4];"                                                \
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)                              \
+               : "l"(p))
 template <int Hint> __device__ __forceinline__ uint4 ldg16(const char *p) {
   uint4 v;
   if constexpr (Hint == 0)
     v = *reinterpret_cast<const uint4 *>(p);
   else if constexpr (Hint == 1)
-    asm volatile("ld.global.L2::128B.v4.u32 {%0,%1,%2,%3}, [%4];"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                 : "l"(p));
+    TESSEL_LDG16("ld.global.L2::128B.v4.u32");
+  else if constexpr (Hint == 2)
+    TESSEL_LDG16("ld.global.L2::256B.v4.u32");
+  else if constexpr (Hint == 3)
+    TESSEL_LDG16("ld.global.cg.v4.u32");
+  else if constexpr (Hint == 4)
+    TESSEL_LDG16("ld.global.cs.v4.u32");
+  else if constexpr (Hint == 5)
+    TESSEL_LDG16("ld.global.L1::no_allocate.v4.u32");
   else
-    asm volatile("ld.global.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4];"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                 : "l"(p));
+    TESSEL_LDG16("ld.global.nc.L1::no_allocate.v4.u32");
   return v;
 }
+#undef TESSEL_LDG16
 
 struct Frag {
   uint4 k[8], v[8];
@@ -240,6 +251,63 @@ __global__ void __launch_bounds__(kThreads) bulkStream(const char *K, const char
     out[blockIdx.x * kThreads + threadIdx.x] = acc;
 }
 
+// cuDNN's structure (its sm80 flash-decode kernel: one 128-thread CTA per SM, K/V tiles
+// staged in shared memory by per-thread cp.async): the CTA's range is read in tiles of T
+// tokens of K and of V, S tiles in flight, each thread copying 16-byte chunks t, t + 128,
+// ... (every warp instruction covers 512 contiguous bytes) and reading them back the
+// same way (no bank conflicts). Not a fragment layout: a bound on this structure.
+template <int S, int T>
+__global__ void __launch_bounds__(kThreads) cpAsyncTileStream(const char *K, const char *V,
+                                                              long n, unsigned *out) {
+  extern __shared__ __align__(128) char smem[];
+  constexpr int kTileBytes = T * kRowBytes, kChunks = kTileBytes / 16 / kThreads;
+  constexpr int kBlocksPerTile = T / 16;
+  const long begin = n * blockIdx.x / gridDim.x, end = n * (blockIdx.x + 1) / gridDim.x;
+  const long tiles = (end - begin + kBlocksPerTile - 1) / kBlocksPerTile;
+  const long endByte = end * kBlockBytes;
+  auto issue = [&](long tile) {
+    if (tile < tiles) {
+      const int s = static_cast<int>(tile % S);
+      const long base = (begin + tile * kBlocksPerTile) * kBlockBytes;
+#pragma unroll
+      for (int c = 0; c < kChunks; ++c) {
+        const long off = (c * kThreads + threadIdx.x) * 16;
+        if (base + off < endByte) {
+          uint32_t dk = smemAddr(smem + s * 2 * kTileBytes + off);
+          asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dk),
+                       "l"(K + base + off)
+                       : "memory");
+          asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dk + kTileBytes),
+                       "l"(V + base + off)
+                       : "memory");
+        }
+      }
+    }
+    asm volatile("cp.async.commit_group;" ::: "memory");
+  };
+  for (int s = 0; s < S - 1; ++s)
+    issue(s);
+  uint32_t acc = 0;
+  for (long tile = 0; tile < tiles; ++tile) {
+    issue(tile + S - 1); // into the stage read at tile - 1 (a barrier ended that tile)
+    asm volatile("cp.async.wait_group %0;" ::"n"(S - 1) : "memory");
+    __syncthreads();
+    const char *st = smem + (tile % S) * 2 * kTileBytes;
+    const long base = (begin + tile * kBlocksPerTile) * kBlockBytes;
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      const long off = (c * kThreads + threadIdx.x) * 16;
+      if (base + off < endByte)
+        acc += fold(*reinterpret_cast<const uint4 *>(st + off)) ^
+               fold(*reinterpret_cast<const uint4 *>(st + kTileBytes + off));
+    }
+    __syncthreads();
+  }
+  asm volatile("cp.async.wait_all;" ::: "memory");
+  if (acc == 0x12345678u)
+    out[blockIdx.x * kThreads + threadIdx.x] = acc;
+}
+
 template <typename Kernel>
 static void timeIt(const char *name, Kernel kernel, int grid, size_t smem, const char *K,
                    const char *V, long n, unsigned *out, double bytes) {
@@ -289,6 +357,8 @@ int main(int argc, char **argv) {
   double bytes = 2.0 * cacheBytes;
   std::printf("K and V %.2f GiB each, %d SMs\n", gib, sms);
   const bool quick = argc > 3;
+  // "cache": also the v17 pattern with cache operators and the cuDNN-like cp.async tiles.
+  const bool cacheOps = argc > 4 && std::string(argv[4]) == "cache";
   for (int rep = 0; rep < 2; ++rep) {
     if (!quick)
       for (int ctas : {2, 3})
@@ -310,6 +380,27 @@ int main(int argc, char **argv) {
            out, bytes);
     timeIt("bulk ring S=4", bulkStream<4>, 128, kWarps * 4 * 2 * kBlockBytes, K, V, n, out,
            bytes);
+    if (cacheOps) {
+      timeIt("v17 D=2 .cg", regStream<2, 3, 1>, 2 * sms, 0, K, V, n, out, bytes);
+      timeIt("v17 D=2 .cs", regStream<2, 4, 1>, 2 * sms, 0, K, V, n, out, bytes);
+      timeIt("v17 D=2 L1::no_alloc", regStream<2, 5, 1>, 2 * sms, 0, K, V, n, out, bytes);
+      timeIt("v17 D=2 .nc no_alloc", regStream<2, 6, 1>, 2 * sms, 0, K, V, n, out, bytes);
+      // cuDNN-like CTA-wide cp.async tiles: S stages of T tokens of K and V.
+      timeIt("cp.async S=4 T=64", cpAsyncTileStream<4, 64>, sms, 4 * 2 * 64 * kRowBytes, K,
+             V, n, out, bytes);
+      timeIt("cp.async S=4 T=64", cpAsyncTileStream<4, 64>, 128, 4 * 2 * 64 * kRowBytes, K,
+             V, n, out, bytes);
+      timeIt("cp.async S=3 T=128", cpAsyncTileStream<3, 128>, sms, 3 * 2 * 128 * kRowBytes,
+             K, V, n, out, bytes);
+      timeIt("cp.async S=3 T=128", cpAsyncTileStream<3, 128>, 128, 3 * 2 * 128 * kRowBytes,
+             K, V, n, out, bytes);
+      timeIt("cp.async S=6 T=64", cpAsyncTileStream<6, 64>, sms, 6 * 2 * 64 * kRowBytes, K,
+             V, n, out, bytes);
+      timeIt("cp.async S=2 T=64", cpAsyncTileStream<2, 64>, 2 * sms, 2 * 2 * 64 * kRowBytes,
+             K, V, n, out, bytes);
+      timeIt("cp.async S=3 T=32", cpAsyncTileStream<3, 32>, 2 * sms, 3 * 2 * 32 * kRowBytes,
+             K, V, n, out, bytes);
+    }
   }
   return 0;
 }

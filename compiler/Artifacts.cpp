@@ -62,10 +62,17 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
     std::vector<abi::Param> attentionParams(abi::kAttentionParams.begin(),
                                             abi::kAttentionParams.end());
     attentionParams.push_back(abi::kMaxLenParam);
-    llvm::json::Object smem{{"base_bytes", 4},
-                            {"per_sequence_bytes", 8},
-                            {"align_bytes", 16},
-                            {"formula", "align16((2 * batch + 1) * 4)"}};
+    // Tile offsets and clamped lengths (abi::dynamicSharedBytes); the attention kernel's
+    // K/V ring, when it has one, comes first.
+    auto smemJson = [](int64_t ringBytes) {
+      std::string formula = "align16((2 * batch + 1) * 4)";
+      if (ringBytes)
+        formula = std::to_string(ringBytes) + " + " + formula;
+      return llvm::json::Object{{"base_bytes", ringBytes + 4},
+                                {"per_sequence_bytes", 8},
+                                {"align_bytes", 16},
+                                {"formula", formula}};
+    };
     llvm::json::Array kernels;
     kernels.push_back(llvm::json::Object{
         {"name", plan.getKernel().getLeafReference().str()},
@@ -78,7 +85,7 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
              {"description", "requested > 0: that many CTAs; 0: SMs x resident CTAs "
                              "per SM (cuOccupancyMaxActiveBlocksPerMultiprocessor), read "
                              "from the device at load"}}},
-        {"dynamic_shared_memory", llvm::json::Object(smem)},
+        {"dynamic_shared_memory", smemJson(plan.getKvRingBytes())},
         {"params", paramsJson(attentionParams, elem)}});
     if (auto merge = plan.getMergeKernelAttr())
       kernels.push_back(llvm::json::Object{
@@ -88,7 +95,7 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
           {"grid", llvm::json::Object{{"rule", "batch_x_kv_heads"},
                                       {"description", "batch * kv_heads CTAs, launched "
                                                       "after the attention kernel"}}},
-          {"dynamic_shared_memory", llvm::json::Object(smem)},
+          {"dynamic_shared_memory", smemJson(0)},
           {"params", paramsJson(abi::kMergeParams, elem)}});
 
     llvm::json::Object function{
@@ -142,7 +149,9 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
        llvm::json::Object{{"target", options.target},
                           {"tile", options.tile},
                           {"workers", options.workers},
-                          {"fixup", options.fixup}}},
+                          {"fixup", options.fixup},
+                          // What the target made of -1 (by target), not the raw option.
+                          {"kv_ring_stages", effectiveKvRingStages(options)}}},
       {"functions", std::move(functions)},
   };
   std::string out;

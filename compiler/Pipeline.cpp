@@ -1,6 +1,7 @@
 #include "compiler/Pipeline.h"
 
 #include "passes/Passes.h"
+#include "runtime/abi/AttentionABI.h"
 
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/Passes.h"
@@ -21,7 +22,17 @@ std::string validateCompileOptions(const CompileOptions &o) {
     return "workers must be >= 0 (0 = decided at load), got " + std::to_string(o.workers);
   if (o.fixup != "in-kernel" && o.fixup != "separate" && o.fixup != "auto")
     return "unknown fix-up strategy '" + o.fixup + "' (expected in-kernel, separate or auto)";
+  if (o.kvRingStages != -1 && !abi::isValidKvRingStages(o.kvRingStages))
+    return "kv-ring-stages must be -1 (by target), 0 (registers) or 2.." +
+           std::to_string(abi::kMaxKvRingStages) + ", got " + std::to_string(o.kvRingStages);
   return {};
+}
+
+int64_t effectiveKvRingStages(const CompileOptions &o) {
+  if (o.kvRingStages >= 0)
+    return o.kvRingStages;
+  // Measured on sm_90 only (H200, v22); sm_80 keeps the register path it was tuned with.
+  return o.target == "sm_80" ? 0 : kSm90KvRingStages;
 }
 
 std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
@@ -38,8 +49,11 @@ std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
                      opts.fixup = o.fixup;
                      pm.addNestedPass<func::FuncOp>(createStreamK(opts));
                    }});
-  steps.push_back({"tessel-lower-to-gpu",
-                   [](OpPassManager &pm) { pm.addPass(createLowerToGPU()); }});
+  steps.push_back({"tessel-lower-to-gpu", [o](OpPassManager &pm) {
+                     LowerToGPUOptions opts;
+                     opts.kvRingStages = effectiveKvRingStages(o);
+                     pm.addPass(createLowerToGPU(opts));
+                   }});
   steps.push_back({"canonicalize",
                    [](OpPassManager &pm) { pm.addPass(createCanonicalizerPass()); }});
   steps.push_back({"cse", [](OpPassManager &pm) { pm.addPass(createCSEPass()); }});
@@ -98,6 +112,11 @@ struct CompilePipelineOptions : PassPipelineOptions<CompilePipelineOptions> {
   Option<std::string> fixup{*this, "fixup",
                             llvm::cl::desc("in-kernel, separate or auto"),
                             llvm::cl::init("auto")};
+  Option<int64_t> kvRingStages{
+      *this, "kv-ring-stages",
+      llvm::cl::desc("K/V shared-memory ring stages of the tensor-core loop (-1: by "
+                     "target, 0: registers, 2..4)"),
+      llvm::cl::init(-1)};
 };
 
 /// Stands in for the pipeline when its options are invalid, so the error reaches the
@@ -119,7 +138,7 @@ void registerCompilePipeline() {
       "tessel-compile-pipeline",
       "tessel dialect -> PTX in a gpu.binary + tessel.launch_plan (what tesselc runs)",
       [](OpPassManager &pm, const CompilePipelineOptions &o) {
-        CompileOptions options{o.target, o.tile, o.workers, o.fixup};
+        CompileOptions options{o.target, o.tile, o.workers, o.fixup, o.kvRingStages};
         std::string error;
         if (failed(buildCompilePipeline(pm, options, "", error)))
           pm.addPass(std::make_unique<InvalidPipelinePass>(error));

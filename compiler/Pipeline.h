@@ -16,7 +16,14 @@ struct CompileOptions {
   int64_t tile = -1;            // -1: cost model
   int64_t workers = 0;          // 0: SMs x CTAs/SM at load
   std::string fixup = "auto";   // in-kernel | separate | auto
+  int64_t kvRingStages = -1;    // -1: by target (effectiveKvRingStages)
 };
+
+/// K/V ring stages on sm_90 when the options do not say (sm_80: 0, K/V straight to
+/// registers). docs/performance.md, v22.
+inline constexpr int64_t kSm90KvRingStages = 2;
+/// The ring stages the pipeline uses for these options.
+int64_t effectiveKvRingStages(const CompileOptions &options);
 
 /// Empty when the options are valid, else a message naming the bad one.
 std::string validateCompileOptions(const CompileOptions &options);

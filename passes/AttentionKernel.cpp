@@ -79,6 +79,9 @@ FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
     layout.pairedKRows = spec.qkDim % 64 == 0;
     layout.unroll = 1;
     layout.pipelined = rawPerBlock <= 64;
+    // The K/V ring replaces the pipelining registers, so it serves the pipelined shapes
+    // (Dqk + Dv <= 256): 2 stages of larger heads would not let 2 CTAs share an SM.
+    layout.ringStages = layout.pipelined ? spec.kvRingStages : 0;
     return layout;
   }
   auto fits = [&](int64_t lanes) {
@@ -115,11 +118,14 @@ FailureOr<KernelLayout> chooseKernelLayout(const AttentionKernelSpec &spec,
 
 namespace detail {
 
-void AttentionKernelEmitter::commonPrologue() {
+void AttentionKernelEmitter::commonPrologue(bool ringFirst) {
   tid = kb.threadIdX();
   lane = kb.andi(tid, kb.c32(31));
   warp = kb.divu(tid, kb.c32(32));
   offsetsShared = sharedBase(dynShared);
+  if (ringFirst && layout.ringStages > 0)
+    offsetsShared = kb.gep(offsetsShared, IntegerType::get(b.getContext(), 8),
+                           kb.c32(ringBytes()));
   lensShared = kb.gep(offsetsShared, kb.i32(), kb.add(batch, kb.c32(1)));
 }
 
@@ -319,7 +325,7 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   auto args = entry.getArguments();
   queryPtr = args[0], keyPtr = args[1], valuePtr = args[2], lensGlobal = args[3];
   output = args[4], workspace = args[5], status = args[6], batch = args[7], maxLen = args[8];
-  commonPrologue();
+  commonPrologue(/*ringFirst=*/true);
   Value total = prefixSumTiles(/*reportClamps=*/true);
   Value cta = kb.blockIdX(), grid = kb.gridDimX();
   zeroFillEmptySequences(cta, grid);
@@ -390,7 +396,7 @@ void AttentionKernelEmitter::emitMerge(gpu::GPUFuncOp func) {
   lensGlobal = args[0], output = args[1], workspace = args[2], batch = args[3];
   maxLen = args[4];
   Value launched = args[5];
-  commonPrologue();
+  commonPrologue(/*ringFirst=*/false);
   Value total = prefixSumTiles(/*reportClamps=*/false);
   Value cta = kb.blockIdX();
   Value seq = kb.divu(cta, kb.c32(spec.kvHeads));
@@ -448,6 +454,12 @@ void emitAttentionKernels(gpu::GPUModuleOp module, Location loc,
   {
     auto func = makeKernel(spec.name + "_attention",
                            {gptr, gptr, gptr, gptr, gptr, gptr, gptr, i32, i32});
+    // With the K/V ring (64 KiB of shared memory per CTA at D 128 and 2 stages) ptxas on
+    // its own may aim at 3 CTAs/SM (168 registers, v15 spilled); 2 CTAs/SM is what the
+    // register path runs at and the cost model was fitted with.
+    if (layout.ringStages > 0)
+      func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                    IntegerAttr::get(IntegerType::get(ctx, 32), 2));
     OpBuilder::InsertionGuard guard(b);
     detail::AttentionKernelEmitter(b, spec, layout, dyn, state, sums).emitAttention(func);
   }

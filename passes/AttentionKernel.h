@@ -17,6 +17,10 @@ struct AttentionKernelSpec {
   int64_t qHeads = 0, kvHeads = 0, qkDim = 0, vDim = 0, tile = 0;
   float scale = 0; // natural-base softmax scale
   bool inKernelFixup = true;
+  /// Stages of the tensor-core loop's CTA-wide K/V ring in shared memory (cp.async; 0 or
+  /// 2..abi::kMaxKvRingStages); 0: K/V go straight to registers. Layouts without tensor
+  /// cores, and tensor-core layouts too large to pipeline, ignore it.
+  int64_t kvRingStages = 0;
   int64_t group() const { return qHeads / kvHeads; }
 };
 
@@ -38,6 +42,10 @@ struct KernelLayout {
   /// Tensor cores with qk dims a multiple of 64: every K load instruction reads whole
   /// 128-byte rows' lines (two quads of lanes per token; AttentionTensorCoreStream.cpp).
   bool pairedKRows = false;
+  /// Tensor-core layouts only: K/V reach the warps through a CTA-wide ring of this many
+  /// shared-memory stages of 64 tokens (abi::kvRingBytes in all) instead of registers;
+  /// 0: registers.
+  int64_t ringStages = 0;
   int64_t tokensPerStep() const { return 32 / lanesPerToken; }
 };
 

@@ -60,6 +60,10 @@ private:
   Value effectiveWorkers;          // min(grid, T) of this launch (attention kernel)
 
   int64_t group() const { return spec.group(); }
+  int64_t ringBytes() const {
+    return abi::kvRingBytes(layout.ringStages, spec.qkDim, spec.vDim,
+                            spec.elementType.getIntOrFloatBitWidth() / 8);
+  }
   /// Elements per chunk: 4 (16-byte accesses) once that still gives every thread a
   /// chunk, else fewer — an MHA head's 128 elements stay spread over the 128 threads
   /// (H100, mha32 1x1024: 10.50 us with 1, 10.75 with 4 on one warp).
@@ -85,7 +89,9 @@ private:
   Value sharedBase(LLVM::GlobalOp g) {
     return LLVM::AddressOfOp::create(b, kb.sharedPtr(), g.getSymName());
   }
-  void commonPrologue();
+  /// `ringFirst`: the attention kernel's dynamic shared memory starts with the K/V ring
+  /// (abi::kvRingBytes), the tile offsets follow it.
+  void commonPrologue(bool ringFirst);
   Value prefixSumTiles(bool reportClamps);
   Value workerBegin(Value total, Value workers, Value w);
   Value workerOfTile(Value total, Value workers, Value t);
@@ -102,6 +108,21 @@ private:
   void storeWarpState(const Values &state, Value grp, Value sub);
   /// Tensor-core path: streams the segment and stores the warp's state to its rows.
   void streamSegmentMma(Value seq, Value kvHead, Value tokBegin, Value tokEnd);
+  using BlockCompute =
+      std::function<Values(Value c0, ValueRange state, const Values &raw)>;
+  /// The tensor-core loop fed from the CTA-wide shared-memory ring (layout.ringStages >
+  /// 0): stages of kRingStageTokens tokens of K and V rows, copied by all 128 threads;
+  /// warp w computes block w of each stage. `readBlock(kRows, vRows)` reads the warp's
+  /// fragments (the register path's order) from the stage's K and V rows of its block
+  /// (V chunks stored at ringVChunk), `compute` consumes them.
+  Values streamRing(Value headRow, Value tokBegin, Value tokEnd, Values init,
+                    const std::function<Values(Value kRows, Value vRows)> &readBlock,
+                    const BlockCompute &compute);
+  static constexpr int64_t kRingStageTokens = 16 * abi::kWarps;
+  /// Where 16-byte chunk `chunk` of V row `row` (of a stage) sits: XOR-swizzled within its
+  /// 128 bytes so that the 8 lanes of a quarter-warp, which read 2 chunks of 4 rows (rows
+  /// 256 bytes apart at Dv 128), hit 8 different bank groups.
+  Value ringVChunk(Value row, Value chunk);
   /// Merges the 4 warps' states (rows of m, l, 2 pad, o[Dv] per warp and head).
   ElementState combineWarpStates();
   int64_t warpStateRow() const { return spec.vDim + 4; } // o rows are 16-byte aligned

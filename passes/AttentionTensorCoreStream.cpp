@@ -1,6 +1,7 @@
 // The tensor-core streaming loop (KernelLayout with tensorCores = true): GQA groups of
 // 3..8 in f16/bf16, Q·Kᵀ and P·V of the whole group with mma.sync m16n8k16.
 #include "passes/AttentionKernelEmitter.h"
+#include <cassert>
 
 using namespace mlir;
 
@@ -135,11 +136,7 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
     }
     return raw;
   };
-  Values preloaded;
-  if (layout.pipelined)
-    preloaded = loadBlocks(start);
-  Values result = streamLoop(start, tokEnd, step, init, preloaded, loadBlocks,
-                             [&](Value c0, ValueRange st, const Values &raw) -> Values {
+  auto computeBlocks = [&](Value c0, ValueRange st, const Values &raw) -> Values {
     auto kChunk = [&](int64_t k, int64_t t, int64_t l) {
       return raw[k * perBlock + t * tileLoads + l];
     };
@@ -214,7 +211,39 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
     Values next{mx, lNew};
     next.append(o.begin(), o.end());
     return next;
-  });
+  };
+  Values result;
+  if (layout.ringStages > 0) {
+    // The same fragments from the warp's block of a ring stage: K rows as in global
+    // memory, V chunks at ringVChunk.
+    Type i8 = IntegerType::get(b.getContext(), 8);
+    const int64_t eb = elemType().getIntOrFloatBitWidth() / 8;
+    auto readBlock = [&](Value kRows, Value vRows) -> Values {
+      Values raw;
+      for (int64_t t = 0; t < kTiles; ++t)
+        for (int64_t l = 0; l < tileLoads; ++l) {
+          Value off = kb.add(kb.mul(kToken(t), kb.c32(spec.qkDim * eb)),
+                             kb.mul(kChunkIndex(l), kb.c32(16)));
+          raw.push_back(kb.load(i32x4, kb.gep(kRows, i8, off), 16));
+        }
+      for (int64_t e = 0; e < 4; ++e)
+        for (int64_t u = 0; u < vVecs; ++u) {
+          // Rows are numbered within the stage (warp w's block starts at row 16 w).
+          Value row = kb.add(kb.mul(warp, kb.c32(blockTokens)), scoreToken(e));
+          Value chunk = ringVChunk(row, kb.add(kb.c32(8 * u), r));
+          Value off = kb.add(kb.mul(scoreToken(e), kb.c32(spec.vDim * eb)),
+                             kb.mul(chunk, kb.c32(16)));
+          raw.push_back(kb.load(i32x4, kb.gep(vRows, i8, off), 16));
+        }
+      return raw;
+    };
+    result = streamRing(headRow, tokBegin, tokEnd, init, readBlock, computeBlocks);
+  } else {
+    Values preloaded;
+    if (layout.pipelined)
+      preloaded = loadBlocks(start);
+    result = streamLoop(start, tokEnd, step, init, preloaded, loadBlocks, computeBlocks);
+  }
 
   // The warp's state: m is uniform over a row's lanes, l is summed over them.
   Value m = result[0], l = result[1];
@@ -247,6 +276,92 @@ void AttentionKernelEmitter::streamSegmentMma(Value seq, Value kvHead, Value tok
       }
     });
   }
+}
+
+Value AttentionKernelEmitter::ringVChunk(Value row, Value chunk) {
+  // The quarter-warp's 4 rows are q + 4e (paired K) or 2q + (e % 2) + 8 (e / 2) of a
+  // block: 4 (row % 4) resp. 4 ((row / 2) % 4) distinct values; XOR-ing twice that into
+  // the chunk's low 3 bits spreads the 2 x 4 chunks over the 8 bank groups of 128 bytes.
+  Value key = layout.pairedKRows ? kb.remu(row, kb.c32(4))
+                                 : kb.remu(kb.divu(row, kb.c32(2)), kb.c32(4));
+  return arith::XOrIOp::create(b, chunk, kb.mul(key, kb.c32(2)));
+}
+
+// The CTA-wide ring (layout.ringStages = S >= 2). A stage holds kRingStageTokens (64)
+// consecutive tokens of the segment, K rows then V rows; all 128 threads copy it with
+// cp.async, thread t taking 16-byte chunks t, t + 128, ... of each (every warp
+// instruction covers 512 contiguous bytes, as cuDNN's decode kernel reads), one commit
+// group per stage. The prologue issues stages 0 .. S-2; iteration i waits for its own
+// group (at most S - 2 newer ones pending), and one CTA barrier both publishes every
+// thread's copies of stage i and certifies that every warp is done with stage i - 1,
+// which the iteration then refills with the copies of stage i + S - 1 before warp w
+// computes block w of stage i. Rows past the segment's end copy its last row (valid
+// memory; their scores are masked). The next segment's prologue may overwrite any stage
+// only after combineWarpStates' barrier, which every warp reaches after its last read.
+// `.ca` (through L1), not `.cg`: on the H200 the `.cg` ring was 14-16% slower than the
+// register path and the `.ca` ring 0.3-3% faster (docs/performance.md, v22).
+Values AttentionKernelEmitter::streamRing(
+    Value headRow, Value tokBegin, Value tokEnd, Values init,
+    const std::function<Values(Value kRows, Value vRows)> &readBlock,
+    const BlockCompute &compute) {
+  const int64_t S = layout.ringStages, T = kRingStageTokens;
+  assert(S >= 2 && "one stage cannot copy while the warps compute");
+  const int64_t eb = elemType().getIntOrFloatBitWidth() / 8;
+  const int64_t kRowBytes = spec.qkDim * eb, vRowBytes = spec.vDim * eb;
+  const int64_t stageBytes = T * (kRowBytes + vRowBytes);
+  Type i8 = IntegerType::get(b.getContext(), 8);
+  Value ring = sharedBase(dynShared);
+  auto stage = [&](Value s) { return kb.gep(ring, i8, kb.mul(s, kb.c32(stageBytes))); };
+  Value last = kb.sub(tokEnd, kb.c32(1));
+  // Copies the T tokens from c0 into stage s; one commit group whether or not it copied.
+  auto issue = [&](Value s, Value c0) {
+    kb.ifThen(kb.cmp(CmpIPredicate::slt, c0, tokEnd), [&] {
+      Value dst = kb.sharedAddress(stage(s));
+      auto copyRows = [&](Value base, int64_t rowBytes, int64_t dstOffset, bool swizzle) {
+        const int64_t perRow = rowBytes / 16, chunks = T * perRow;
+        for (int64_t i = 0; i * abi::kBlockThreads < chunks; ++i) {
+          Value g = kb.add(tid, kb.c32(i * abi::kBlockThreads));
+          Value row = kb.divu(g, kb.c32(perRow)), chunk = kb.remu(g, kb.c32(perRow));
+          Value srcRow = kb.add(headRow, kb.toI64(kb.mins(kb.add(c0, row), last)));
+          Value src = kb.gep(base, i8,
+                             kb.add(kb.mul(srcRow, kb.c64(rowBytes)),
+                                    kb.toI64(kb.mul(chunk, kb.c32(16)))));
+          Value at = swizzle ? ringVChunk(row, chunk) : chunk;
+          Value off = kb.add(kb.c32(dstOffset),
+                             kb.add(kb.mul(row, kb.c32(rowBytes)), kb.mul(at, kb.c32(16))));
+          kb.inlinePtxVoid({kb.add(dst, off), src},
+                           "cp.async.ca.shared.global [$0], [$1], 16;", "r,l,~{memory}");
+        }
+      };
+      copyRows(keyPtr, kRowBytes, 0, /*swizzle=*/false);
+      copyRows(valuePtr, vRowBytes, T * kRowBytes, /*swizzle=*/true);
+    });
+    kb.inlinePtxVoid({}, "cp.async.commit_group;", "~{memory}");
+  };
+  for (int64_t s = 0; s + 1 < S; ++s)
+    issue(kb.c32(s), kb.add(tokBegin, kb.c32(s * T)));
+
+  const size_t n = init.size();
+  init.push_back(kb.c32(0)); // stages consumed so far
+  const std::string wait = "cp.async.wait_group " + std::to_string(S - 2) + ";";
+  Values result = kb.forLoop(tokBegin, tokEnd, kb.c32(T), init,
+                             [&](Value c0, ValueRange st) -> Values {
+    Value i = st.back();
+    kb.inlinePtxVoid({}, wait, "~{memory}");
+    kb.barrier();
+    // Stage (i + S - 1) % S = (i - 1) % S: every warp passed the barrier after reading it.
+    issue(kb.remu(kb.add(i, kb.c32(S - 1)), kb.c32(S)), kb.add(c0, kb.c32((S - 1) * T)));
+    Value base = stage(kb.remu(i, kb.c32(S)));
+    Value block = kb.mul(warp, kb.c32(16));
+    Value kRows = kb.gep(base, i8, kb.mul(block, kb.c32(kRowBytes)));
+    Value vRows = kb.gep(base, i8, kb.add(kb.c32(T * kRowBytes),
+                                          kb.mul(block, kb.c32(vRowBytes))));
+    Values out = compute(kb.add(c0, block), st.take_front(n), readBlock(kRows, vRows));
+    out.push_back(kb.add(i, kb.c32(1)));
+    return out;
+  });
+  result.resize(n);
+  return result;
 }
 
 } // namespace tessel::detail

@@ -80,6 +80,17 @@ Value KernelBuilder::inlinePtx(Type result, ValueRange operands, StringRef ptx,
       .getResult(0);
 }
 
+void KernelBuilder::inlinePtxVoid(ValueRange operands, StringRef ptx, StringRef constraints) {
+  LLVM::InlineAsmOp::create(b, TypeRange{}, operands, ptx, constraints,
+                            /*has_side_effects=*/true, /*is_align_stack=*/false,
+                            LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+                            ArrayAttr());
+}
+
+Value KernelBuilder::sharedAddress(Value sharedPtr) {
+  return LLVM::PtrToIntOp::create(b, i32(), sharedPtr);
+}
+
 static Value indexToI32(ImplicitLocOpBuilder &b, Value index) {
   return arith::IndexCastUIOp::create(b, b.getI32Type(), index);
 }

@@ -66,6 +66,14 @@ public:
   mlir::Value inlinePtx(mlir::Type result, mlir::ValueRange operands, llvm::StringRef ptx,
                         llvm::StringRef constraints, bool sideEffects);
 
+  /// One PTX instruction (or brace-scoped group) as LLVM inline asm with no result;
+  /// always treated as having side effects and touching memory.
+  void inlinePtxVoid(mlir::ValueRange operands, llvm::StringRef ptx,
+                     llvm::StringRef constraints);
+  /// The 32-bit shared-window address of a shared pointer (what `r` operands of
+  /// shared-memory PTX instructions take).
+  mlir::Value sharedAddress(mlir::Value sharedPtr);
+
   mlir::Value threadIdX();
   mlir::Value blockIdX();
   mlir::Value gridDimX();

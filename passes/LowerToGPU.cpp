@@ -42,7 +42,14 @@ LogicalResult checkLowerable(func::FuncOp func, StreamKAttentionOp attn) {
 }
 
 struct LowerToGPUPass : tessel::impl::LowerToGPUBase<LowerToGPUPass> {
+  using LowerToGPUBase::LowerToGPUBase;
   void runOnOperation() override {
+    if (!abi::isValidKvRingStages(kvRingStages)) {
+      emitError(getOperation().getLoc())
+          << "tessel-lower-to-gpu: kv-ring-stages must be 0 (registers) or 2.."
+          << abi::kMaxKvRingStages << ", got " << kvRingStages.getValue();
+      return signalPassFailure();
+    }
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
     SmallVector<std::pair<func::FuncOp, StreamKAttentionOp>> work;
@@ -91,6 +98,7 @@ struct LowerToGPUPass : tessel::impl::LowerToGPUBase<LowerToGPUPass> {
       spec.tile = attn.getTile();
       spec.scale = attn.getScale().convertToFloat();
       spec.inKernelFixup = attn.getFixup() == Fixup::in_kernel;
+      spec.kvRingStages = kvRingStages;
       std::string why;
       FailureOr<KernelLayout> layout = chooseKernelLayout(spec, why);
       if (failed(layout)) {
@@ -122,6 +130,8 @@ struct LowerToGPUPass : tessel::impl::LowerToGPUBase<LowerToGPUPass> {
           TypeAttr::get(spec.elementType), i64(spec.qHeads), i64(spec.kvHeads),
           i64(spec.qkDim), i64(spec.vDim), i64(spec.tile), attn.getFixupAttr(),
           attn.getScaleAttr(), i64(requested), i64(abi::kBlockThreads),
+          i64(abi::kvRingBytes(layout->ringStages, spec.qkDim, spec.vDim,
+                               spec.elementType.getIntOrFloatBitWidth() / 8)),
           q.isDynamicDim(0) ? IntegerAttr() : i64(q.getDimSize(0)),
           k.isDynamicDim(2) ? IntegerAttr() : i64(k.getDimSize(2)));
       func.erase();

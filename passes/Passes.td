@@ -54,6 +54,11 @@ def LowerToGPU : Pass<"tessel-lower-to-gpu", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::NVVM::NVVMDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
+  let options = [
+    Option<"kvRingStages", "kv-ring-stages", "int64_t", /*default=*/"0",
+           "stages of 64 tokens in the tensor-core loop's CTA-wide K/V ring in "
+           "shared memory (cp.async, sm_80+): 0 (K/V straight to registers) or 2..4">
+  ];
 }
 
 #endif // TESSEL_PASSES_TD

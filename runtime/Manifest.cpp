@@ -51,6 +51,17 @@ KernelInfo parseKernel(const json &k, const std::string &where) {
                      std::to_string(abi::kBlockThreads)};
   if (info.role == "attention")
     info.requestedWorkers = intField(field(k, "grid", at), "requested", at + " grid");
+  const json &smem = field(k, "dynamic_shared_memory", at);
+  std::string smemAt = at + " dynamic_shared_memory";
+  info.sharedBaseBytes = intField(smem, "base_bytes", smemAt);
+  info.sharedPerSequenceBytes = intField(smem, "per_sequence_bytes", smemAt);
+  info.sharedAlignBytes = intField(smem, "align_bytes", smemAt);
+  // The kernels index their offsets and lengths with the ABI's layout; anything else was
+  // written by a different compiler.
+  if (info.sharedPerSequenceBytes != 8 || info.sharedBaseBytes < 4 ||
+      info.sharedAlignBytes != 16 || (info.sharedBaseBytes - 4) % 128 != 0)
+    throw ParseError{smemAt + ": expected base_bytes = 4 + a multiple of 128, "
+                              "per_sequence_bytes = 8 and align_bytes = 16"};
   const json &params = field(k, "params", at);
   if (!params.is_array())
     throw ParseError{at + ": 'params' must be an array"};

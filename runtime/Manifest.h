@@ -15,6 +15,12 @@ struct KernelInfo {
   std::string role; // "attention" | "merge"
   int64_t block = 0;
   int64_t requestedWorkers = 0; // attention kernels only
+  /// Dynamic shared memory: align(baseBytes + perSequenceBytes * B, alignBytes).
+  int64_t sharedBaseBytes = 0, sharedPerSequenceBytes = 0, sharedAlignBytes = 16;
+  int64_t dynamicSharedBytes(int64_t batch) const {
+    int64_t raw = sharedBaseBytes + sharedPerSequenceBytes * batch;
+    return (raw + sharedAlignBytes - 1) / sharedAlignBytes * sharedAlignBytes;
+  }
   std::vector<std::string> params;
 };
 

@@ -103,11 +103,20 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     if (info.merge)
       TESSEL_CU("kernel '" + info.merge->name + "'",
                 cuModuleGetFunction(&k->merge, artifact->module, info.merge->name.c_str()));
-    size_t smem = abi::dynamicSharedBytes(options.maxBatch);
-    for (CUfunction f : {k->attention, k->merge})
-      if (f && smem > 48 * 1024)
-        TESSEL_CU(kw, cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                                         static_cast<int>(smem)));
+    // The largest launch's dynamic shared memory (the attention kernel's K/V ring
+    // included): kernels may use more than the default 48 KiB only once allowed.
+    size_t smem = info.attention.dynamicSharedBytes(options.maxBatch);
+    if (smem > 48 * 1024)
+      TESSEL_CU(kw, cuFuncSetAttribute(k->attention,
+                                       CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                       static_cast<int>(smem)));
+    if (info.merge) {
+      size_t mergeSmem = info.merge->dynamicSharedBytes(options.maxBatch);
+      if (mergeSmem > 48 * 1024)
+        TESSEL_CU("kernel '" + info.merge->name + "'",
+                  cuFuncSetAttribute(k->merge, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                     static_cast<int>(mergeSmem)));
+    }
     int perSm = 0;
     TESSEL_CU(kw, cuOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, k->attention,
                                                               abi::kBlockThreads, smem));
@@ -172,7 +181,7 @@ Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const 
   CUdeviceptr ws = workspace, st = status;
   int32_t batch = args.batch, maxLen = args.maxLen;
   int32_t launchedWorkers = static_cast<int32_t>(numWorkers);
-  unsigned smem = static_cast<unsigned>(abi::dynamicSharedBytes(batch));
+  unsigned smem = static_cast<unsigned>(spec.attention.dynamicSharedBytes(batch));
 
   void *params[] = {&q, &k, &v, &lens, &out, &ws, &st, &batch, &maxLen};
   TESSEL_CU(kw, cuLaunchKernel(attention, static_cast<unsigned>(numWorkers), 1, 1,
@@ -180,8 +189,9 @@ Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const 
   if (merge) {
     void *mergeParams[] = {&lens, &out, &ws, &batch, &maxLen, &launchedWorkers};
     unsigned grid = static_cast<unsigned>(batch * spec.kvHeads);
+    unsigned mergeSmem = static_cast<unsigned>(spec.merge->dynamicSharedBytes(batch));
     TESSEL_CU("kernel '" + spec.merge->name + "'",
-              cuLaunchKernel(merge, grid, 1, 1, abi::kBlockThreads, 1, 1, smem, stream,
+              cuLaunchKernel(merge, grid, 1, 1, abi::kBlockThreads, 1, 1, mergeSmem, stream,
                              mergeParams, nullptr));
   }
   return Error();

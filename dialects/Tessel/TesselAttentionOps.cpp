@@ -280,5 +280,8 @@ LogicalResult LaunchPlanOp::verify() {
   if (getBlockSize() % 32 != 0)
     return emitOpError() << "block_size (" << getBlockSize()
                          << ") must be a multiple of the warp size";
+  if (getKvRingBytes() % 128 != 0)
+    return emitOpError() << "kv_ring_bytes (" << getKvRingBytes()
+                         << ") must be a multiple of 128";
   return success();
 }

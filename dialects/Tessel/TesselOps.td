@@ -240,7 +240,9 @@ def Tessel_LaunchPlanOp : Tessel_Op<"launch_plan", [Symbol]> {
     the attention kernel (and the merge kernel of the `separate` fix-up) in the
     `gpu.module`, and records everything the runtime needs that the PTX does not
     say: the problem's static sizes, the schedule (tile, fix-up, requested
-    workers), the block size. The kernel parameters follow
+    workers), the block size, and the bytes of the attention kernel's K/V ring at
+    the front of its dynamic shared memory (`kv_ring_bytes`; 0, elided, when K/V
+    go straight to registers). The kernel parameters follow
     `runtime/abi/AttentionABI.h`. `tesselc` turns this op into the manifest.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, SymbolRefAttr:$kernel,
@@ -252,6 +254,7 @@ def Tessel_LaunchPlanOp : Tessel_Op<"launch_plan", [Symbol]> {
                        Tessel_PositiveF32Attr:$scale,
                        Tessel_NonNegativeI64Attr:$requested_workers,
                        Tessel_PositiveI64Attr:$block_size,
+                       DefaultValuedAttr<Tessel_NonNegativeI64Attr, "0">:$kv_ring_bytes,
                        OptionalAttr<Tessel_NonNegativeI64Attr>:$static_batch,
                        OptionalAttr<Tessel_NonNegativeI64Attr>:$static_max_len);
   let assemblyFormat = "$sym_name attr-dict";

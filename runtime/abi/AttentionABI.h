@@ -57,9 +57,23 @@ inline constexpr uint32_t kStatusLengthClamped = 1u;
 /// the in-kernel fix-up no longer waits.
 
 /// Dynamic shared memory of both kernels: the tile offsets (B + 1 i32) and the clamped
-/// lengths (B i32), 16-byte aligned.
+/// lengths (B i32), 16-byte aligned. The attention kernel of a tensor-core layout with a
+/// K/V ring has the ring (kvRingBytes) in front of them; the manifest's
+/// `dynamic_shared_memory` says how many bytes each kernel takes.
 inline int64_t dynamicSharedBytes(int64_t batch) {
   return ((2 * batch + 1) * 4 + 15) / 16 * 16;
+}
+/// The K/V ring of the tensor-core loop: `stages` stages of 16 tokens per warp (64 per
+/// CTA) of K and V rows (0 stages: no ring).
+inline int64_t kvRingBytes(int64_t stages, int64_t qkDim, int64_t vDim, int64_t elemBytes) {
+  return stages * kWarps * 16 * (qkDim + vDim) * elemBytes;
+}
+/// Ring depths the compiler accepts: 0 (no ring) or 2..kMaxKvRingStages. One stage
+/// could not copy while the warps compute; 4 stages of d128 f16 (128 KiB) already leave
+/// one CTA per SM.
+inline constexpr int64_t kMaxKvRingStages = 4;
+inline constexpr bool isValidKvRingStages(int64_t stages) {
+  return stages == 0 || (stages >= 2 && stages <= kMaxKvRingStages);
 }
 
 /// Workspace layout (in_kernel only: the counters):

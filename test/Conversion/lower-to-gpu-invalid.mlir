@@ -1,4 +1,9 @@
 // RUN: tessel-opt %s --tessel-lower-to-gpu --split-input-file -verify-diagnostics
+// RUN: not tessel-opt %s --tessel-lower-to-gpu=kv-ring-stages=1 --split-input-file 2>&1 | FileCheck %s --check-prefix=RING1
+// RUN: not tessel-opt %s --tessel-lower-to-gpu=kv-ring-stages=5 --split-input-file 2>&1 | FileCheck %s --check-prefix=RING5
+// One stage could not copy while the warps compute; more than 4 is refused too.
+// RING1: error: tessel-lower-to-gpu: kv-ring-stages must be 0 (registers) or 2..4, got 1
+// RING5: error: tessel-lower-to-gpu: kv-ring-stages must be 0 (registers) or 2..4, got 5
 
 func.func @unscheduled(%q: tensor<1x8x64xf16>, %k: tensor<1x8x16x64xf16>, %v: tensor<1x8x16x64xf16>, %l: tensor<1xi32>) -> tensor<1x8x64xf16> {
   // expected-error @+1 {{tessel-lower-to-gpu: 'tessel.attention' is not scheduled; run tessel-softmax-as-reduction and tessel-stream-k first}}

@@ -1,5 +1,40 @@
 // RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu --split-input-file | FileCheck %s
 // RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=separate --tessel-lower-to-gpu --split-input-file | FileCheck %s --check-prefix=SEP
+// RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu=kv-ring-stages=2 --split-input-file | FileCheck %s --check-prefix=RING
+// RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu=kv-ring-stages=3 --split-input-file | FileCheck %s --check-prefix=RING3
+
+// With kv-ring-stages=S the tensor-core loop reads K/V from a CTA-wide ring of S stages
+// of 64 tokens at the front of dynamic shared memory: the plan records its bytes
+// (S x 64 x (Dqk + Dv) x 2), the kernel asks for 2 CTAs/SM, the prologue issues S - 1
+// stages of cp.async, and each iteration waits for its stage (S - 2 newer groups may stay
+// pending), crosses one barrier, refills the stage read last iteration and computes.
+// RING-LABEL: tessel.launch_plan @gqa
+// RING-SAME: kv_ring_bytes = 32768 : i64
+// RING: gpu.func @gqa_attention(
+// RING-SAME: nvvm.minctasm = 2 : i32
+// RING: "cp.async.ca.shared.global [$0], [$1], 16;"
+// RING: "cp.async.commit_group;"
+// RING: scf.for
+// RING: "cp.async.wait_group 0;"
+// RING-NEXT: gpu.barrier
+// RING: scf.if
+// RING: "cp.async.ca.shared.global [$0], [$1], 16;"
+// RING: "cp.async.commit_group;"
+// RING: nvvm.mma.sync
+// RING-LABEL: tessel.launch_plan @static_shapes
+// RING-SAME: kv_ring_bytes = 65536 : i64
+// The CUDA-core (MHA) and f32 kernels have no ring.
+// RING-LABEL: tessel.launch_plan @mha
+// RING-NOT: kv_ring_bytes
+// RING: gpu.func @mha_attention(
+// RING-NOT: cp.async
+// RING-LABEL: tessel.launch_plan @gqa_f32
+// RING-NOT: kv_ring_bytes
+// RING: gpu.func @gqa_f32_attention(
+// RING-NOT: cp.async
+// RING3-LABEL: tessel.launch_plan @gqa
+// RING3-SAME: kv_ring_bytes = 49152 : i64
+// RING3: "cp.async.wait_group 1;"
 
 // The host function becomes a launch plan; the kernel takes raw pointers and scalars in
 // the ABI's order (q, k, v, lens, out, workspace, status, batch, max_len).

@@ -18,3 +18,14 @@ tessel.launch_plan @block {block_size = 100 : i64, element_type = f16, fixup = #
 
 // expected-error @+1 {{'tessel.launch_plan' op element_type must be f16, bf16 or f32, got 'i8'}}
 tessel.launch_plan @elem {block_size = 128 : i64, element_type = i8, fixup = #tessel.fixup<in_kernel>, kernel = @m::@k, kv_heads = 4 : i64, q_heads = 8 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}
+
+// -----
+
+// The K/V ring is whole 128-byte lines (stages of 64 rows of 16-byte chunks).
+// expected-error @+1 {{'tessel.launch_plan' op kv_ring_bytes (100) must be a multiple of 128}}
+tessel.launch_plan @ring {block_size = 128 : i64, element_type = f16, fixup = #tessel.fixup<in_kernel>, kernel = @m::@k, kv_heads = 4 : i64, kv_ring_bytes = 100 : i64, q_heads = 8 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}
+
+// -----
+
+// expected-error @+1 {{'tessel.launch_plan' op attribute 'kv_ring_bytes' failed to satisfy constraint: 64-bit signless integer attribute whose value is non-negative}}
+tessel.launch_plan @negative_ring {block_size = 128 : i64, element_type = f16, fixup = #tessel.fixup<in_kernel>, kernel = @m::@k, kv_heads = 4 : i64, kv_ring_bytes = -128 : i64, q_heads = 8 : i64, qk_dim = 64 : i64, requested_workers = 0 : i64, scale = 1.250000e-01 : f32, tile = 64 : i64, v_dim = 64 : i64}

@@ -48,6 +48,11 @@ static cl::opt<int64_t> workers("workers",
                                 cl::init(0), cl::cat(category));
 static cl::opt<std::string> fixup("fixup", cl::desc("in-kernel, separate or auto"),
                                   cl::init("auto"), cl::cat(category));
+static cl::opt<int64_t> kvRingStages(
+    "kv-ring-stages",
+    cl::desc("stages of the tensor-core loop's K/V ring in shared memory (-1: by "
+             "target, 2 on sm_90, 0 on sm_80; 0: K/V straight to registers; else 2..4)"),
+    cl::init(-1), cl::cat(category));
 // --stop-after=PASS is taken out of argv before LLVM parses it: libLLVM registers a
 // codegen option of the same name, and two registrations abort the process.
 static std::string stopAfter;
@@ -148,7 +153,7 @@ int main(int argc, char **argv) {
                               "tesselc: tessel-dialect model -> PTX + launch manifest\n"
                               "  --stop-after=PASS  stop after this pass (with --emit=mlir)\n");
 
-  tessel::CompileOptions options{target, tile, workers, fixup};
+  tessel::CompileOptions options{target, tile, workers, fixup, kvRingStages};
   if (std::string err = tessel::validateCompileOptions(options); !err.empty())
     return fail(err);
 

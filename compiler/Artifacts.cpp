@@ -2,6 +2,7 @@
 
 #include "dialects/Tessel/TesselOps.h"
 #include "runtime/abi/AttentionABI.h"
+#include "runtime/schedule/CostModel.h"
 #include "runtime/schedule/StreamKSchedule.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -82,9 +83,12 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
          llvm::json::Object{
              {"rule", "workers"},
              {"requested", plan.getRequestedWorkers()},
-             {"description", "requested > 0: that many CTAs; 0: SMs x resident CTAs "
-                             "per SM (cuOccupancyMaxActiveBlocksPerMultiprocessor), read "
-                             "from the device at load"}}},
+             // What the cost model chose the tile for: a ptxas register choice that
+             // would fit more CTAs must not silently change the worker count (v21).
+             {"max_ctas_per_sm", schedule::DeviceModel{}.ctasPerSm},
+             {"description", "requested > 0: that many CTAs; 0: SMs x min(resident CTAs "
+                             "per SM (cuOccupancyMaxActiveBlocksPerMultiprocessor), "
+                             "max_ctas_per_sm), read from the device at load"}}},
         {"dynamic_shared_memory", smemJson(plan.getKvRingBytes())},
         {"params", paramsJson(attentionParams, elem)}});
     if (auto merge = plan.getMergeKernelAttr())

@@ -49,8 +49,13 @@ KernelInfo parseKernel(const json &k, const std::string &where) {
   if (info.block != abi::kBlockThreads)
     throw ParseError{at + ": block " + std::to_string(info.block) + " differs from the ABI's " +
                      std::to_string(abi::kBlockThreads)};
-  if (info.role == "attention")
-    info.requestedWorkers = intField(field(k, "grid", at), "requested", at + " grid");
+  if (info.role == "attention") {
+    const json &grid = field(k, "grid", at);
+    info.requestedWorkers = intField(grid, "requested", at + " grid");
+    info.maxCtasPerSm = intField(grid, "max_ctas_per_sm", at + " grid");
+    if (info.requestedWorkers < 0 || info.maxCtasPerSm < 1)
+      throw ParseError{at + " grid: expected requested >= 0 and max_ctas_per_sm >= 1"};
+  }
   const json &smem = field(k, "dynamic_shared_memory", at);
   std::string smemAt = at + " dynamic_shared_memory";
   info.sharedBaseBytes = intField(smem, "base_bytes", smemAt);

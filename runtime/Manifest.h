@@ -15,6 +15,7 @@ struct KernelInfo {
   std::string role; // "attention" | "merge"
   int64_t block = 0;
   int64_t requestedWorkers = 0; // attention kernels only
+  int64_t maxCtasPerSm = 0;     // attention kernels only: the default grid's cap per SM
   /// Dynamic shared memory: align(baseBytes + perSequenceBytes * B, alignBytes).
   int64_t sharedBaseBytes = 0, sharedPerSequenceBytes = 0, sharedAlignBytes = 16;
   int64_t dynamicSharedBytes(int64_t batch) const {

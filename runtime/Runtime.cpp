@@ -3,6 +3,7 @@
 #include "runtime/abi/AttentionABI.h"
 #include "runtime/schedule/StreamKSchedule.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -124,7 +125,9 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
       return Error::failure(kw + ": no CTA fits on an SM with " + std::to_string(smem) +
                             " bytes of dynamic shared memory (maxBatch " +
                             std::to_string(options.maxBatch) + ")");
-    int64_t capacity = static_cast<int64_t>(sms) * perSm;
+    // The grid the cost model planned for: ptxas may fit more CTAs than it assumed.
+    int64_t capacity = static_cast<int64_t>(sms) *
+                       std::min<int64_t>(perSm, info.attention.maxCtasPerSm);
     k->numWorkers = info.attention.requestedWorkers > 0 ? info.attention.requestedWorkers
                                                         : capacity;
     // More workers than resident CTAs are fine: the in-kernel fix-up never waits on

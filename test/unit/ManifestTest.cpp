@@ -45,6 +45,8 @@ TEST(Manifest, ReadsWhatTesselcWrites) {
   EXPECT_FALSE(f16.merge.has_value());
   EXPECT_FALSE(f16.staticBatch.has_value());
   EXPECT_EQ(f16.attention.params.size(), 9u);
+  EXPECT_EQ(f16.attention.requestedWorkers, 0);
+  EXPECT_EQ(f16.attention.maxCtasPerSm, 2); // what the cost model planned for
   // sm_90: the 64 KiB K/V ring, then B + 1 offsets and B lengths, 16-byte aligned.
   EXPECT_EQ(f16.attention.dynamicSharedBytes(1), 65536 + 16);
   EXPECT_EQ(f16.attention.dynamicSharedBytes(8192), 65536 + (2 * 8192 + 1) * 4 + 12);
@@ -69,6 +71,10 @@ TEST(Manifest, RejectsBrokenManifestsWithTheField) {
        "'format' is not 'tessel-manifest'"},
       {replaceOnce(good, "\"element_type\": \"f16\"", "\"element_type\": \"f8\""),
        "unsupported element type 'f8'"},
+      {replaceOnce(good, "\"max_ctas_per_sm\": 2", "\"max_ctas_per_sm\": 0"),
+       "grid: expected requested >= 0 and max_ctas_per_sm >= 1"},
+      {replaceOnce(good, "\"max_ctas_per_sm\": 2,", ""),
+       "grid: missing field 'max_ctas_per_sm'"},
       {replaceOnce(good, "\"base_bytes\": 65540", "\"base_bytes\": 65541"),
        "dynamic_shared_memory: expected base_bytes = 4 + a multiple of 128"},
       {replaceOnce(good, "\"per_sequence_bytes\": 8", "\"per_sequence_bytes\": 4"),

@@ -99,25 +99,23 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     k->maxBatch = options.maxBatch;
     k->maxContext = options.maxContext;
     const std::string &kw = k->label;
-    TESSEL_CU(kw, cuModuleGetFunction(&k->attention, artifact->module,
-                                      info.attention.name.c_str()));
+    // Looks a kernel up and allows it the largest launch's dynamic shared memory (the
+    // attention kernel's K/V ring included): above the default 48 KiB only once allowed.
+    auto loadFunction = [&](CUfunction *f, const KernelInfo &kernel) -> Error {
+      const std::string label = "kernel '" + kernel.name + "'";
+      TESSEL_CU(label, cuModuleGetFunction(f, artifact->module, kernel.name.c_str()));
+      size_t bytes = kernel.dynamicSharedBytes(options.maxBatch);
+      if (bytes > 48 * 1024)
+        TESSEL_CU(label, cuFuncSetAttribute(*f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                            static_cast<int>(bytes)));
+      return Error();
+    };
+    if (Error e = loadFunction(&k->attention, info.attention))
+      return e;
     if (info.merge)
-      TESSEL_CU("kernel '" + info.merge->name + "'",
-                cuModuleGetFunction(&k->merge, artifact->module, info.merge->name.c_str()));
-    // The largest launch's dynamic shared memory (the attention kernel's K/V ring
-    // included): kernels may use more than the default 48 KiB only once allowed.
+      if (Error e = loadFunction(&k->merge, *info.merge))
+        return e;
     size_t smem = info.attention.dynamicSharedBytes(options.maxBatch);
-    if (smem > 48 * 1024)
-      TESSEL_CU(kw, cuFuncSetAttribute(k->attention,
-                                       CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                                       static_cast<int>(smem)));
-    if (info.merge) {
-      size_t mergeSmem = info.merge->dynamicSharedBytes(options.maxBatch);
-      if (mergeSmem > 48 * 1024)
-        TESSEL_CU("kernel '" + info.merge->name + "'",
-                  cuFuncSetAttribute(k->merge, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                                     static_cast<int>(mergeSmem)));
-    }
     int perSm = 0;
     TESSEL_CU(kw, cuOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, k->attention,
                                                               abi::kBlockThreads, smem));

@@ -111,14 +111,13 @@ private:
   using BlockCompute =
       std::function<Values(Value c0, ValueRange state, const Values &raw)>;
   /// The tensor-core loop fed from the CTA-wide shared-memory ring (layout.ringStages >
-  /// 0): stages of kRingStageTokens tokens of K and V rows, copied by all 128 threads;
+  /// 0): stages of abi::kRingStageTokens tokens of K and V rows, copied by all 128 threads;
   /// warp w computes block w of each stage. `readBlock(kRows, vRows)` reads the warp's
   /// fragments (the register path's order) from the stage's K and V rows of its block
   /// (V chunks stored at ringVChunk), `compute` consumes them.
   Values streamRing(Value headRow, Value tokBegin, Value tokEnd, Values init,
                     const std::function<Values(Value kRows, Value vRows)> &readBlock,
                     const BlockCompute &compute);
-  static constexpr int64_t kRingStageTokens = 16 * abi::kWarps;
   /// Where 16-byte chunk `chunk` of V row `row` (of a stage) sits: XOR-swizzled within its
   /// 128 bytes so that the 8 lanes of a quarter-warp, which read 2 chunks of 4 rows (rows
   /// 256 bytes apart at Dv 128), hit 8 different bank groups.

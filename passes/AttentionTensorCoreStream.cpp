@@ -287,7 +287,7 @@ Value AttentionKernelEmitter::ringVChunk(Value row, Value chunk) {
   return arith::XOrIOp::create(b, chunk, kb.mul(key, kb.c32(2)));
 }
 
-// The CTA-wide ring (layout.ringStages = S >= 2). A stage holds kRingStageTokens (64)
+// The CTA-wide ring (layout.ringStages = S >= 2). A stage holds abi::kRingStageTokens (64)
 // consecutive tokens of the segment, K rows then V rows; all 128 threads copy it with
 // cp.async, thread t taking 16-byte chunks t, t + 128, ... of each (every warp
 // instruction covers 512 contiguous bytes, as cuDNN's decode kernel reads), one commit
@@ -304,11 +304,11 @@ Values AttentionKernelEmitter::streamRing(
     Value headRow, Value tokBegin, Value tokEnd, Values init,
     const std::function<Values(Value kRows, Value vRows)> &readBlock,
     const BlockCompute &compute) {
-  const int64_t S = layout.ringStages, T = kRingStageTokens;
+  const int64_t S = layout.ringStages, T = abi::kRingStageTokens;
   assert(S >= 2 && "one stage cannot copy while the warps compute");
   const int64_t eb = elemType().getIntOrFloatBitWidth() / 8;
   const int64_t kRowBytes = spec.qkDim * eb, vRowBytes = spec.vDim * eb;
-  const int64_t stageBytes = T * (kRowBytes + vRowBytes);
+  const int64_t stageBytes = abi::kvRingBytes(1, spec.qkDim, spec.vDim, eb);
   Type i8 = IntegerType::get(b.getContext(), 8);
   Value ring = sharedBase(dynShared);
   auto stage = [&](Value s) { return kb.gep(ring, i8, kb.mul(s, kb.c32(stageBytes))); };

@@ -63,10 +63,11 @@ inline constexpr uint32_t kStatusLengthClamped = 1u;
 inline int64_t dynamicSharedBytes(int64_t batch) {
   return ((2 * batch + 1) * 4 + 15) / 16 * 16;
 }
-/// The K/V ring of the tensor-core loop: `stages` stages of 16 tokens per warp (64 per
-/// CTA) of K and V rows (0 stages: no ring).
+/// Tokens per stage of the tensor-core loop's K/V ring: one 16-token block per warp.
+inline constexpr int64_t kRingStageTokens = 16 * kWarps;
+/// The K/V ring: `stages` stages of kRingStageTokens K and V rows (0 stages: no ring).
 inline int64_t kvRingBytes(int64_t stages, int64_t qkDim, int64_t vDim, int64_t elemBytes) {
-  return stages * kWarps * 16 * (qkDim + vDim) * elemBytes;
+  return stages * kRingStageTokens * (qkDim + vDim) * elemBytes;
 }
 /// Ring depths the compiler accepts: 0 (no ring) or 2..kMaxKvRingStages. One stage
 /// could not copy while the warps compute; 4 stages of d128 f16 (128 KiB) already leave

@@ -69,9 +69,9 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
       std::string formula = "align16((2 * batch + 1) * 4)";
       if (ringBytes)
         formula = std::to_string(ringBytes) + " + " + formula;
-      return llvm::json::Object{{"base_bytes", ringBytes + 4},
-                                {"per_sequence_bytes", 8},
-                                {"align_bytes", 16},
+      return llvm::json::Object{{"base_bytes", ringBytes + abi::kSharedBaseBytes},
+                                {"per_sequence_bytes", abi::kSharedPerSequenceBytes},
+                                {"align_bytes", abi::kSharedAlignBytes},
                                 {"formula", formula}};
     };
     llvm::json::Array kernels;

@@ -63,8 +63,10 @@ KernelInfo parseKernel(const json &k, const std::string &where) {
   info.sharedAlignBytes = intField(smem, "align_bytes", smemAt);
   // The kernels index their offsets and lengths with the ABI's layout; anything else was
   // written by a different compiler.
-  if (info.sharedPerSequenceBytes != 8 || info.sharedBaseBytes < 4 ||
-      info.sharedAlignBytes != 16 || (info.sharedBaseBytes - 4) % 128 != 0)
+  if (info.sharedPerSequenceBytes != abi::kSharedPerSequenceBytes ||
+      info.sharedBaseBytes < abi::kSharedBaseBytes ||
+      info.sharedAlignBytes != abi::kSharedAlignBytes ||
+      (info.sharedBaseBytes - abi::kSharedBaseBytes) % 128 != 0)
     throw ParseError{smemAt + ": expected base_bytes = 4 + a multiple of 128, "
                               "per_sequence_bytes = 8 and align_bytes = 16"};
   const json &params = field(k, "params", at);

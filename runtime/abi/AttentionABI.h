@@ -60,8 +60,13 @@ inline constexpr uint32_t kStatusLengthClamped = 1u;
 /// lengths (B i32), 16-byte aligned. The attention kernel of a tensor-core layout with a
 /// K/V ring has the ring (kvRingBytes) in front of them; the manifest's
 /// `dynamic_shared_memory` says how many bytes each kernel takes.
+/// The same as the manifest's `dynamic_shared_memory` fields: base (the offsets' extra
+/// i32, plus the ring's bytes where there is one), bytes per sequence, alignment.
+inline constexpr int64_t kSharedBaseBytes = 4, kSharedPerSequenceBytes = 8,
+                         kSharedAlignBytes = 16;
 inline int64_t dynamicSharedBytes(int64_t batch) {
-  return ((2 * batch + 1) * 4 + 15) / 16 * 16;
+  return (kSharedBaseBytes + kSharedPerSequenceBytes * batch + kSharedAlignBytes - 1) /
+         kSharedAlignBytes * kSharedAlignBytes;
 }
 /// Tokens per stage of the tensor-core loop's K/V ring: one 16-token block per warp.
 inline constexpr int64_t kRingStageTokens = 16 * kWarps;

@@ -90,6 +90,16 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
                              "per SM (cuOccupancyMaxActiveBlocksPerMultiprocessor), "
                              "max_ctas_per_sm), read from the device at load"}}},
         {"dynamic_shared_memory", smemJson(plan.getKvRingBytes())},
+        // A --trace-phases build: one record per launched worker after the workspace.
+        {"trace",
+         llvm::json::Object{
+             {"bytes_per_worker", plan.getTraceBytesPerWorker()},
+             {"words", plan.getTraceBytesPerWorker()
+                           ? llvm::json::Value(llvm::json::Array{
+                                 "entry_global_ns", "entry_cycles", "prologue_cycles",
+                                 "streamed_cycles", "finished_cycles", "exit_cycles",
+                                 "exit_global_ns", "smid_and_segments"})
+                           : llvm::json::Value(llvm::json::Array{})}}},
         {"params", paramsJson(attentionParams, elem)}});
     if (auto merge = plan.getMergeKernelAttr())
       kernels.push_back(llvm::json::Object{
@@ -155,7 +165,8 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
                           {"workers", options.workers},
                           {"fixup", options.fixup},
                           // What the target made of -1 (by target), not the raw option.
-                          {"kv_ring_stages", effectiveKvRingStages(options)}}},
+                          {"kv_ring_stages", effectiveKvRingStages(options)},
+                          {"trace_phases", options.tracePhases}}},
       {"functions", std::move(functions)},
   };
   std::string out;

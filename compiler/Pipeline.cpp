@@ -52,6 +52,7 @@ std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
   steps.push_back({"tessel-lower-to-gpu", [o](OpPassManager &pm) {
                      LowerToGPUOptions opts;
                      opts.kvRingStages = effectiveKvRingStages(o);
+                     opts.tracePhases = o.tracePhases;
                      pm.addPass(createLowerToGPU(opts));
                    }});
   steps.push_back({"canonicalize",
@@ -117,6 +118,11 @@ struct CompilePipelineOptions : PassPipelineOptions<CompilePipelineOptions> {
       llvm::cl::desc("K/V shared-memory ring stages of the tensor-core loop (-1: by "
                      "target, 0: registers, 2..4)"),
       llvm::cl::init(-1)};
+  Option<bool> tracePhases{
+      *this, "trace-phases",
+      llvm::cl::desc("diagnostic build: every CTA records its phases' clocks after the "
+                     "workspace"),
+      llvm::cl::init(false)};
 };
 
 /// Stands in for the pipeline when its options are invalid, so the error reaches the
@@ -138,7 +144,8 @@ void registerCompilePipeline() {
       "tessel-compile-pipeline",
       "tessel dialect -> PTX in a gpu.binary + tessel.launch_plan (what tesselc runs)",
       [](OpPassManager &pm, const CompilePipelineOptions &o) {
-        CompileOptions options{o.target, o.tile, o.workers, o.fixup, o.kvRingStages};
+        CompileOptions options{o.target,  o.tile,         o.workers,
+                               o.fixup,   o.kvRingStages, o.tracePhases};
         std::string error;
         if (failed(buildCompilePipeline(pm, options, "", error)))
           pm.addPass(std::make_unique<InvalidPipelinePass>(error));

@@ -17,6 +17,7 @@ struct CompileOptions {
   int64_t workers = 0;          // 0: SMs x CTAs/SM at load
   std::string fixup = "auto";   // in-kernel | separate | auto
   int64_t kvRingStages = -1;    // -1: by target (effectiveKvRingStages)
+  bool tracePhases = false;     // diagnostic build: per-CTA phase clocks (AttentionABI.h)
 };
 
 /// K/V ring stages on sm_90 when the options do not say (sm_80: 0, K/V straight to

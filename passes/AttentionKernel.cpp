@@ -319,16 +319,47 @@ ElementState AttentionKernelEmitter::combineWarpStates() {
   return es;
 }
 
+Value AttentionKernelEmitter::clockCycles() {
+  return NVVM::Clock64Op::create(b, b.getI64Type());
+}
+
+Value AttentionKernelEmitter::globalNs() {
+  return NVVM::GlobalTimerOp::create(b, b.getI64Type());
+}
+
+void AttentionKernelEmitter::traceBegin(Value cta, Value grid) {
+  // After the slots of the launched grid (schedule::workspaceBytes: 2 per worker).
+  Value end = slotPtr(kb.mul(grid, kb.c32(2)));
+  traceRecord = kb.gep(end, b.getI64Type(),
+                       kb.mul(kb.toI64(cta), kb.c64(abi::kTraceWords)));
+}
+
+void AttentionKernelEmitter::traceStore(abi::TraceWord word, Value value) {
+  kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)), [&] {
+    kb.store(value, kb.gep(traceRecord, b.getI64Type(), kb.c32(word)), 8);
+  });
+}
+
 void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   Block &entry = func.getBody().front();
   b.setInsertionPointToStart(&entry);
   auto args = entry.getArguments();
   queryPtr = args[0], keyPtr = args[1], valuePtr = args[2], lensGlobal = args[3];
   output = args[4], workspace = args[5], status = args[6], batch = args[7], maxLen = args[8];
+  const bool trace = spec.tracePhases;
+  Value entryNs, entryCycles;
+  if (trace)
+    entryNs = globalNs(), entryCycles = clockCycles();
   commonPrologue(/*ringFirst=*/true);
   Value total = prefixSumTiles(/*reportClamps=*/true);
   Value cta = kb.blockIdX(), grid = kb.gridDimX();
   zeroFillEmptySequences(cta, grid);
+  if (trace) {
+    traceBegin(cta, grid);
+    traceStore(abi::kTraceEntryGlobalNs, entryNs);
+    traceStore(abi::kTraceEntryCycles, entryCycles);
+    traceStore(abi::kTracePrologueCycles, clockCycles());
+  }
 
   Value workers = kb.mins(grid, kb.maxs(total, kb.c32(1)));
   effectiveWorkers = workers;
@@ -339,11 +370,16 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   Value grp = kb.divu(lane, kb.c32(layout.lanesPerToken));
   Value sub = kb.remu(lane, kb.c32(layout.lanesPerToken));
 
-  kb.whileLoop(
-      ValueRange{begin},
+  // The trace counts the segments walked in a second loop-carried value.
+  Values loopInit{begin};
+  if (trace)
+    loopInit.push_back(kb.c32(0));
+  Values walked = kb.whileLoop(
+      loopInit,
       [&](ValueRange t) { return kb.cmp(CmpIPredicate::slt, t[0], end); },
       [&](ValueRange tv) -> Values {
         Value t = tv[0];
+        Value firstSegment = kb.cmp(CmpIPredicate::eq, t, begin);
         Value seq = findSequence(t);
         Value len = kb.load(kb.i32(), kb.gep(lensShared, kb.i32(), seq), 4);
         Value nt = kb.ceilDiv(len, spec.tile);
@@ -365,6 +401,9 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
           storeWarpState(mergeTokenGroups(st), grp, sub);
         }
         ElementState es = combineWarpStates();
+        if (trace)
+          kb.ifThen(firstSegment,
+                    [&] { traceStore(abi::kTraceStreamedCycles, clockCycles()); });
 
         kb.ifElse(
             kb.andi(host, finishing),
@@ -384,8 +423,21 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
               }
               return {};
             });
-        return {segEnd};
+        if (!trace)
+          return {segEnd};
+        kb.ifThen(firstSegment,
+                  [&] { traceStore(abi::kTraceFinishedCycles, clockCycles()); });
+        return {segEnd, kb.add(tv[1], kb.c32(1))};
       });
+  if (trace) {
+    traceStore(abi::kTraceExitCycles, clockCycles());
+    traceStore(abi::kTraceExitGlobalNs, globalNs());
+    Value smid = NVVM::SmIdOp::create(b, kb.i32());
+    Value info = arith::OrIOp::create(
+        b, kb.toI64(smid),
+        arith::ShLIOp::create(b, kb.toI64(walked[1]), kb.c64(32)).getResult());
+    traceStore(abi::kTraceInfo, info);
+  }
   gpu::ReturnOp::create(b);
 }
 

@@ -21,6 +21,9 @@ struct AttentionKernelSpec {
   /// 2..abi::kMaxKvRingStages); 0: K/V go straight to registers. Layouts without tensor
   /// cores, and tensor-core layouts too large to pipeline, ignore it.
   int64_t kvRingStages = 0;
+  /// Diagnostic build: thread 0 of every CTA writes an abi::TraceWord record of its
+  /// phases' clocks after the workspace's slots.
+  bool tracePhases = false;
   int64_t group() const { return qHeads / kvHeads; }
 };
 

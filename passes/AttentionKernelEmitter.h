@@ -58,6 +58,14 @@ private:
   Value queryPtr, keyPtr, valuePtr;
   Value offsetsShared, lensShared; // i32 arrays in dynamic shared memory
   Value effectiveWorkers;          // min(grid, T) of this launch (attention kernel)
+  Value traceRecord;               // i64 pointer to this CTA's trace record (tracePhases)
+
+  /// Phase trace (spec.tracePhases; no code otherwise): the record's address, and
+  /// thread 0's store of one word. Clocks are read where the caller stands.
+  void traceBegin(Value cta, Value grid);
+  void traceStore(abi::TraceWord word, Value value);
+  Value clockCycles();
+  Value globalNs();
 
   int64_t group() const { return spec.group(); }
   int64_t ringBytes() const {

@@ -99,6 +99,7 @@ struct LowerToGPUPass : tessel::impl::LowerToGPUBase<LowerToGPUPass> {
       spec.scale = attn.getScale().convertToFloat();
       spec.inKernelFixup = attn.getFixup() == Fixup::in_kernel;
       spec.kvRingStages = kvRingStages;
+      spec.tracePhases = tracePhases;
       std::string why;
       FailureOr<KernelLayout> layout = chooseKernelLayout(spec, why);
       if (failed(layout)) {
@@ -132,6 +133,7 @@ struct LowerToGPUPass : tessel::impl::LowerToGPUBase<LowerToGPUPass> {
           attn.getScaleAttr(), i64(requested), i64(abi::kBlockThreads),
           i64(abi::kvRingBytes(layout->ringStages, spec.qkDim, spec.vDim,
                                spec.elementType.getIntOrFloatBitWidth() / 8)),
+          i64(spec.tracePhases ? abi::kTraceRecordBytes : 0),
           q.isDynamicDim(0) ? IntegerAttr() : i64(q.getDimSize(0)),
           k.isDynamicDim(2) ? IntegerAttr() : i64(k.getDimSize(2)));
       func.erase();

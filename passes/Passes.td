@@ -57,7 +57,10 @@ def LowerToGPU : Pass<"tessel-lower-to-gpu", "::mlir::ModuleOp"> {
   let options = [
     Option<"kvRingStages", "kv-ring-stages", "int64_t", /*default=*/"0",
            "stages of 64 tokens in the tensor-core loop's CTA-wide K/V ring in "
-           "shared memory (cp.async, sm_80+): 0 (K/V straight to registers) or 2..4">
+           "shared memory (cp.async, sm_80+): 0 (K/V straight to registers) or 2..4">,
+    Option<"tracePhases", "trace-phases", "bool", /*default=*/"false",
+           "diagnostic build: thread 0 of every CTA records clock64/globaltimer at the "
+           "kernel's phases after the workspace (runtime/abi/AttentionABI.h, TraceWord)">
   ];
 }
 

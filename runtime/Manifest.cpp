@@ -55,6 +55,11 @@ KernelInfo parseKernel(const json &k, const std::string &where) {
     info.maxCtasPerSm = intField(grid, "max_ctas_per_sm", at + " grid");
     if (info.requestedWorkers < 0 || info.maxCtasPerSm < 1)
       throw ParseError{at + " grid: expected requested >= 0 and max_ctas_per_sm >= 1"};
+    info.traceBytesPerWorker =
+        intField(field(k, "trace", at), "bytes_per_worker", at + " trace");
+    if (info.traceBytesPerWorker != 0 && info.traceBytesPerWorker != abi::kTraceRecordBytes)
+      throw ParseError{at + " trace: bytes_per_worker must be 0 or " +
+                       std::to_string(abi::kTraceRecordBytes) + " (this runtime's record)"};
   }
   const json &smem = field(k, "dynamic_shared_memory", at);
   std::string smemAt = at + " dynamic_shared_memory";

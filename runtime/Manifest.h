@@ -16,6 +16,9 @@ struct KernelInfo {
   int64_t block = 0;
   int64_t requestedWorkers = 0; // attention kernels only
   int64_t maxCtasPerSm = 0;     // attention kernels only: the default grid's cap per SM
+  /// Attention kernels only: the phase trace's bytes per launched worker after the
+  /// workspace (0, or abi::kTraceRecordBytes in a --trace-phases build).
+  int64_t traceBytesPerWorker = 0;
   /// Dynamic shared memory: align(baseBytes + perSequenceBytes * B, alignBytes).
   int64_t sharedBaseBytes = 0, sharedPerSequenceBytes = 0, sharedAlignBytes = 16;
   int64_t dynamicSharedBytes(int64_t batch) const {

@@ -133,6 +133,8 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     k->workspaceSize = schedule::workspaceBytes(
         info.inKernelFixup ? schedule::Fixup::InKernel : schedule::Fixup::Separate,
         k->numWorkers, info.group(), info.vDim);
+    k->traceOffset = k->workspaceSize;
+    k->workspaceSize += k->numWorkers * info.attention.traceBytesPerWorker;
     TESSEL_CU(kw, cuMemAlloc(&k->workspace, k->workspaceSize));
     TESSEL_CU(kw, cuMemsetD8(k->workspace, 0, k->workspaceSize));
     TESSEL_CU(kw, cuMemAlloc(&k->status, 4));
@@ -253,6 +255,15 @@ Error AttentionKernel::validate(const AttentionArgs &args) const {
       return Error::failure(kw + ": buffer '" + n.name + "' must be " +
                             std::to_string(n.align) + "-byte aligned");
   }
+  return Error();
+}
+
+Error AttentionKernel::readTrace(std::vector<uint64_t> &words) const {
+  if (spec.attention.traceBytesPerWorker == 0)
+    return Error::failure(label + ": no phase trace (compile with tesselc --trace-phases)");
+  words.assign(static_cast<size_t>(numWorkers) * abi::kTraceWords, 0);
+  TESSEL_CU(label, cuMemcpyDtoH(words.data(), workspace + traceOffset,
+                                words.size() * sizeof(uint64_t)));
   return Error();
 }
 

@@ -67,8 +67,13 @@ public:
   /// Copies the status word to the host (synchronous; not for the hot path) and clears
   /// it if asked. Bits: abi::kStatusLengthClamped.
   Error readStatus(uint32_t &status, bool clear = true) const;
-  /// Bytes of workspace allocated for this kernel (flags + partial states).
+  /// Bytes of workspace allocated for this kernel (flags + partial states, + the phase
+  /// trace in a --trace-phases build).
   size_t workspaceBytes() const { return workspaceSize; }
+  /// A --trace-phases build: copies the last launch's trace records (workers() records
+  /// of abi::kTraceWords words, abi::TraceWord) to the host, synchronously. An error for
+  /// artifacts compiled without the trace.
+  Error readTrace(std::vector<uint64_t> &words) const;
 
 private:
   friend class Artifact;
@@ -80,6 +85,7 @@ private:
   int64_t maxBatch = 0, maxContext = 0;
   CUdeviceptr workspace = 0, status = 0;
   size_t workspaceSize = 0;
+  size_t traceOffset = 0; // where the trace records start in the workspace
 };
 
 class Artifact {

@@ -1,6 +1,7 @@
 // Verifiers and folders of the attention ops at the three IR levels.
 #include "dialects/Tessel/ShapeChecks.h"
 #include "dialects/Tessel/TesselOps.h"
+#include "runtime/abi/AttentionABI.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -283,5 +284,8 @@ LogicalResult LaunchPlanOp::verify() {
   if (getKvRingBytes() % 128 != 0)
     return emitOpError() << "kv_ring_bytes (" << getKvRingBytes()
                          << ") must be a multiple of 128";
+  if (getTraceBytesPerWorker() != 0 && getTraceBytesPerWorker() != abi::kTraceRecordBytes)
+    return emitOpError() << "trace_bytes_per_worker (" << getTraceBytesPerWorker()
+                         << ") must be 0 (no trace) or " << abi::kTraceRecordBytes;
   return success();
 }

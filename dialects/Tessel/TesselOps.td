@@ -242,7 +242,9 @@ def Tessel_LaunchPlanOp : Tessel_Op<"launch_plan", [Symbol]> {
     say: the problem's static sizes, the schedule (tile, fix-up, requested
     workers), the block size, and the bytes of the attention kernel's K/V ring at
     the front of its dynamic shared memory (`kv_ring_bytes`; 0, elided, when K/V
-    go straight to registers). The kernel parameters follow
+    go straight to registers), and the bytes per launched worker of the phase
+    trace a `--trace-phases` build writes after the workspace's slots
+    (`trace_bytes_per_worker`; 0, elided, in normal builds). The kernel parameters follow
     `runtime/abi/AttentionABI.h`. `tesselc` turns this op into the manifest.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, SymbolRefAttr:$kernel,
@@ -255,6 +257,7 @@ def Tessel_LaunchPlanOp : Tessel_Op<"launch_plan", [Symbol]> {
                        Tessel_NonNegativeI64Attr:$requested_workers,
                        Tessel_PositiveI64Attr:$block_size,
                        DefaultValuedAttr<Tessel_NonNegativeI64Attr, "0">:$kv_ring_bytes,
+                       DefaultValuedAttr<Tessel_NonNegativeI64Attr, "0">:$trace_bytes_per_worker,
                        OptionalAttr<Tessel_NonNegativeI64Attr>:$static_batch,
                        OptionalAttr<Tessel_NonNegativeI64Attr>:$static_max_len);
   let assemblyFormat = "$sym_name attr-dict";

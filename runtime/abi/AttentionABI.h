@@ -98,6 +98,26 @@ inline int64_t slotFloats(int64_t group, int64_t vDim) {
   return slotOFloats(group) + (group * vDim + 3) / 4 * 4;
 }
 
+/// Phase trace (compiled with `--trace-phases`, a diagnostic build): thread 0 of every
+/// launched CTA writes one record of kTraceWords u64 words after the workspace's slots
+/// (at schedule::workspaceBytes of the launched grid; the runtime allocates
+/// workers * kTraceRecordBytes more). Every launch overwrites the records; the runtime's
+/// readTrace copies them back. `clock64` values are SM cycles (one SM's counter: compare
+/// them only within a record); `globaltimer` values are nanoseconds, the same clock on
+/// every SM.
+enum TraceWord : int {
+  kTraceEntryGlobalNs = 0,  // globaltimer when the CTA starts
+  kTraceEntryCycles = 1,    // clock64 when the CTA starts
+  kTracePrologueCycles = 2, // lengths loaded, tile offsets prefix-summed, empties zeroed
+  kTraceStreamedCycles = 3, // first segment's K/V streamed and the warps' states combined
+  kTraceFinishedCycles = 4, // first segment finished: output, or slot + arrival (+ merge)
+  kTraceExitCycles = 5,     // every segment done
+  kTraceExitGlobalNs = 6,   // globaltimer at the end
+  kTraceInfo = 7,           // SM id (bits 0..31) | segments walked (bits 32..63)
+  kTraceWords = 8,
+};
+inline constexpr int64_t kTraceRecordBytes = kTraceWords * 8;
+
 } // namespace tessel::abi
 
 #endif

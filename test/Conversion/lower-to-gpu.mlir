@@ -3,6 +3,32 @@
 // RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu=kv-ring-stages=2 --split-input-file | FileCheck %s --check-prefix=RING
 // RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu=kv-ring-stages=3 --split-input-file | FileCheck %s --check-prefix=RING3
 
+// RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu=trace-phases=true --split-input-file | FileCheck %s --check-prefix=TRACE
+// RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu --split-input-file | FileCheck %s --check-prefix=NOTRACE
+
+// trace-phases=true (a diagnostic build): the plan reserves one 64-byte record per
+// worker, and thread 0 of each CTA stamps globaltimer and clock64 at entry, clock64 after
+// the prologue, after the first segment's streaming and after its finish, and at exit,
+// then the exit globaltimer and the SM id with the segments walked (counted in a second
+// loop-carried value). Normal builds read no clock.
+// TRACE-LABEL: tessel.launch_plan @gqa
+// TRACE-SAME: trace_bytes_per_worker = 64 : i64
+// TRACE: gpu.func @gqa_attention(
+// TRACE: nvvm.read.ptx.sreg.globaltimer : i64
+// TRACE-NEXT: nvvm.read.ptx.sreg.clock64 : i64
+// TRACE: nvvm.read.ptx.sreg.clock64 : i64
+// TRACE: scf.while (%{{.*}} = %{{.*}}, %[[SEGS:.*]] = %{{.*}}) : (i32, i32) -> (i32, i32)
+// TRACE: nvvm.read.ptx.sreg.clock64 : i64
+// TRACE: nvvm.read.ptx.sreg.clock64 : i64
+// TRACE: arith.addi %[[SEGS]], %{{.*}} : i32
+// TRACE: nvvm.read.ptx.sreg.clock64 : i64
+// TRACE: nvvm.read.ptx.sreg.globaltimer : i64
+// TRACE: nvvm.read.ptx.sreg.smid : i32
+// TRACE: gpu.return
+// NOTRACE-NOT: trace_bytes_per_worker
+// NOTRACE-NOT: nvvm.read.ptx.sreg.clock64
+// NOTRACE-NOT: nvvm.read.ptx.sreg.globaltimer
+
 // With kv-ring-stages=S the tensor-core loop reads K/V from a CTA-wide ring of S stages
 // of 64 tokens at the front of dynamic shared memory: the plan records its bytes
 // (S x 64 x (Dqk + Dv) x 2), the kernel asks for 2 CTAs/SM, the prologue issues S - 1

@@ -5,6 +5,7 @@
 // runtime's error paths. Artifacts come from $TESSEL_ARTIFACTS (tools/device/prepare.sh).
 #include "runtime/Runtime.h"
 #include "runtime/abi/AttentionABI.h"
+#include "runtime/schedule/StreamKSchedule.h"
 #include "runtime/tessel_runtime.h"
 #include "test/device/DeviceSupport.h"
 #include "test/reference/RandomProblems.h"
@@ -337,6 +338,65 @@ TEST(FixupStrategies, InKernelAndSeparateAgreeBitwise) {
     Outcome x = run(a, c), y = run(b, c);
     EXPECT_LE(x.error, toleranceFor(c.type)) << name;
     EXPECT_EQ(x.raw, y.raw) << name << ": the two fix-ups differ";
+  }
+}
+
+// A --trace-phases build (prepare.sh: sm_90_in-kernel-trace) computes the same outputs
+// as the normal build bit for bit — the trace only adds thread 0's clock stores — and
+// writes one sane record per launched CTA: clocks that run forward, an SM id the device
+// has, and the segments the CPU schedule gives that worker.
+TEST(PhaseTrace, RecordsEveryCtaWithoutChangingTheOutput) {
+  const std::string root = artifactsRoot();
+  const std::string traced = root + "/sm_90_in-kernel-trace";
+  const std::string plain = root + "/sm_90_in-kernel";
+  auto dirs = artifactDirs(root);
+  if (std::find(dirs.begin(), dirs.end(), traced) == dirs.end() ||
+      std::find(dirs.begin(), dirs.end(), plain) == dirs.end())
+    GTEST_SKIP() << "needs " << traced << " and " << plain << " (prepare.sh)";
+  int sms = 0;
+  CUdevice dev;
+  check(cuCtxGetDevice(&dev), "device");
+  check(cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev), "SMs");
+  std::mt19937_64 rng(reference::testSeed());
+  for (const char *name : {"llama_f16", "mha_d64_f16"}) {
+    const rt::AttentionKernel &t = *artifactFor(traced).function(name);
+    const rt::AttentionKernel &p = *artifactFor(plain).function(name);
+    ASSERT_EQ(t.workers(), p.workers()) << name;
+    std::vector<int32_t> lens = {5000, 0, 700, 129, 20000, 64};
+    Case c = makeCase(t, lens, 20000, rng);
+    Outcome x = run(t, c), y = run(p, c);
+    EXPECT_LE(x.error, toleranceFor(c.type)) << name;
+    EXPECT_EQ(x.raw, y.raw) << name << ": the trace changed the output";
+    std::vector<uint64_t> words;
+    rt::Error e = t.readTrace(words);
+    ASSERT_FALSE(e) << e.message();
+    ASSERT_EQ(words.size(), size_t(t.workers()) * tessel::abi::kTraceWords);
+    std::vector<int64_t> lens64(lens.begin(), lens.end());
+    schedule::TileSpace space = schedule::buildTileSpace(lens64, t.info().tile, t.info().kvHeads);
+    int64_t workers = schedule::effectiveWorkers(space.total(), t.workers());
+    for (int64_t w = 0; w < t.workers(); ++w) {
+      const uint64_t *r = &words[w * tessel::abi::kTraceWords];
+      SCOPED_TRACE(std::string(name) + " CTA " + std::to_string(w));
+      EXPECT_GT(r[tessel::abi::kTraceEntryGlobalNs], 0u);
+      EXPECT_LE(r[tessel::abi::kTraceEntryGlobalNs], r[tessel::abi::kTraceExitGlobalNs]);
+      EXPECT_LE(r[tessel::abi::kTraceEntryCycles], r[tessel::abi::kTracePrologueCycles]);
+      EXPECT_LE(r[tessel::abi::kTracePrologueCycles], r[tessel::abi::kTraceExitCycles]);
+      EXPECT_LT(int64_t(r[tessel::abi::kTraceInfo] & 0xffffffffu), sms);
+      size_t segments =
+          w < workers ? schedule::workerSegments(space, workers, w).size() : 0;
+      EXPECT_EQ(r[tessel::abi::kTraceInfo] >> 32, segments);
+      if (segments) {
+        EXPECT_LE(r[tessel::abi::kTracePrologueCycles], r[tessel::abi::kTraceStreamedCycles]);
+        EXPECT_LE(r[tessel::abi::kTraceStreamedCycles], r[tessel::abi::kTraceFinishedCycles]);
+        EXPECT_LE(r[tessel::abi::kTraceFinishedCycles], r[tessel::abi::kTraceExitCycles]);
+      }
+    }
+    rt::Error none = p.readTrace(words);
+    ASSERT_TRUE(none);
+    EXPECT_NE(none.message().find("kernel '" + p.info().attention.name + "'"),
+              std::string::npos)
+        << none.message();
+    EXPECT_NE(none.message().find("--trace-phases"), std::string::npos) << none.message();
   }
 }
 

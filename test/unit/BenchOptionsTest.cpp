@@ -33,13 +33,14 @@ TEST(BenchOptions, ParsesAValidCommandLine) {
     std::ofstream out(cases);
     out << "# FUNCTION LENS\n\nmha32_f16 1x1024\ngqa8_f16 4x4096\n";
   }
-  ASSERT_EQ(parse({"--artifact", "dir", "--replays", "40", "--l2", "warm", "--case",
+  ASSERT_EQ(parse({"--artifact", "dir", "--replays", "40", "--l2", "warm", "--trace", "--case",
                    "gqa8_f16 131072,7x1024", "--cases", cases},
                   o),
             "");
   EXPECT_EQ(o.artifactDir, "dir");
   EXPECT_EQ(o.replays, 40);
   EXPECT_TRUE(o.warmL2);
+  EXPECT_TRUE(o.trace);
   ASSERT_EQ(o.cases.size(), 3u);
   EXPECT_EQ(o.cases[0].function, "gqa8_f16");
   EXPECT_EQ(o.cases[0].lens, (std::vector<int32_t>{131072, 1024, 1024, 1024, 1024, 1024,
@@ -52,6 +53,7 @@ TEST(BenchOptions, DefaultsAreColdL2And50Replays) {
   BenchOptions o;
   ASSERT_EQ(parse({"--artifact", "d", "--case", "f 1x8"}, o), "");
   EXPECT_FALSE(o.warmL2);
+  EXPECT_FALSE(o.trace);
   EXPECT_EQ(o.replays, 50);
 }
 

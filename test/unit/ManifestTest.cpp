@@ -47,6 +47,7 @@ TEST(Manifest, ReadsWhatTesselcWrites) {
   EXPECT_EQ(f16.attention.params.size(), 9u);
   EXPECT_EQ(f16.attention.requestedWorkers, 0);
   EXPECT_EQ(f16.attention.maxCtasPerSm, 2); // what the cost model planned for
+  EXPECT_EQ(f16.attention.traceBytesPerWorker, 0); // not a --trace-phases build
   // sm_90: the 64 KiB K/V ring, then B + 1 offsets and B lengths, 16-byte aligned.
   EXPECT_EQ(f16.attention.dynamicSharedBytes(1), 65536 + 16);
   EXPECT_EQ(f16.attention.dynamicSharedBytes(8192), 65536 + (2 * 8192 + 1) * 4 + 12);
@@ -75,6 +76,9 @@ TEST(Manifest, RejectsBrokenManifestsWithTheField) {
        "grid: expected requested >= 0 and max_ctas_per_sm >= 1"},
       {replaceOnce(good, "\"max_ctas_per_sm\": 2,", ""),
        "grid: missing field 'max_ctas_per_sm'"},
+      {replaceOnce(good, "\"bytes_per_worker\": 0", "\"bytes_per_worker\": 48"),
+       "trace: bytes_per_worker must be 0 or 64"},
+      {replaceOnce(good, "\"trace\": {", "\"trace_x\": {"), "missing field 'trace'"},
       {replaceOnce(good, "\"base_bytes\": 65540", "\"base_bytes\": 65541"),
        "dynamic_shared_memory: expected base_bytes = 4 + a multiple of 128"},
       {replaceOnce(good, "\"per_sequence_bytes\": 8", "\"per_sequence_bytes\": 4"),

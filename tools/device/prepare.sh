@@ -26,6 +26,13 @@ done
 # for bit (FixupStrategies.InKernelAndSeparateAgreeBitwise).
 "$build/bin/tesselc" "$root/test/device/models.mlir" -o "$carry/artifacts/sm_90_separate-2048-workers" \
   --name models --target sm_90 --fixup separate --workers 2048
+# A --trace-phases build: the same outputs, plus one phase record per CTA
+# (PhaseTrace.RecordsEveryCtaWithoutChangingTheOutput).
+"$build/bin/tesselc" "$root/test/device/models.mlir" -o "$carry/artifacts/sm_90_in-kernel-trace" \
+  --name models --target sm_90 --fixup in-kernel --trace-phases
 "$build/bin/tesselc" "$root/bench/models.mlir" -o "$carry/bench" --name models --fixup in-kernel
+# The benchmark models with the phase trace: tessel-bench --artifact .device-carry/bench-trace --trace
+"$build/bin/tesselc" "$root/bench/models.mlir" -o "$carry/bench-trace" --name models \
+  --fixup in-kernel --trace-phases
 cp "$build/test/device/tessel-device-tests" "$build/bin/tessel-bench" "$carry/bin/"
 du -sh "$carry"

@@ -29,6 +29,10 @@ std::string parseBenchArgs(const std::vector<std::string> &args, BenchOptions &o
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     bool hasValue = i + 1 < args.size();
+    if (arg == "--trace") {
+      o.trace = true;
+      continue;
+    }
     if (arg != "--artifact" && arg != "--replays" && arg != "--l2" && arg != "--case" &&
         arg != "--cases")
       return std::string("tessel-bench: unknown argument '") + arg + "'\n" + kBenchUsage;

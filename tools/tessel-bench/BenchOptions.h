@@ -21,11 +21,12 @@ struct BenchOptions {
   std::vector<BenchCase> cases;
   int replays = 50;
   bool warmL2 = false; // --l2 warm: one copy of the caches, read from the L2 when it fits
+  bool trace = false;  // --trace: print the last launch's phase trace (--trace-phases build)
 };
 
 inline constexpr const char *kBenchUsage =
     "usage: tessel-bench --artifact DIR [--cases FILE] [--case \"FUNCTION LENS\"]... "
-    "[--replays N] [--l2 cold|warm]";
+    "[--replays N] [--l2 cold|warm] [--trace]";
 
 /// Parses one case line; false when it is not `FUNCTION LENS` with lengths in int32.
 bool parseCase(const std::string &line, BenchCase &c);

@@ -8,12 +8,17 @@
 // an H100) is served from it. Prints one JSON line per case and a table at the end.
 //
 //   tessel-bench --artifact DIR [--cases FILE | --case "FUNCTION LENS"]... [--replays N]
-//                [--l2 cold|warm]
+//                [--l2 cold|warm] [--trace]
+//
+// `--trace` (an artifact compiled with `tesselc --trace-phases`): after timing, the phase
+// records of the case's last launch are summarised (TraceSummary.h) into a "trace"
+// field of its JSON line.
 //
 // A case line is `FUNCTION LENS`, LENS a comma list of `L` or `NxL` (N sequences of L).
 #include "runtime/Runtime.h"
 #include "test/device/DeviceSupport.h"
 #include "tools/tessel-bench/BenchOptions.h"
+#include "tools/tessel-bench/TraceSummary.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -48,9 +53,11 @@ void fillRandom(CUdeviceptr dst, size_t bytes, reference::ElementType type) {
 
 struct Result {
   double us = 0, tbps = 0, kvMiB = 0;
+  std::string trace; // JSON summary of the last launch's phase trace (--trace)
 };
 
-Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, bool warmL2) {
+Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, bool warmL2,
+                bool trace) {
   const rt::AttentionInfo &info = k.info();
   reference::ElementType type = elementTypeOf(info.elementType);
   size_t e = elementBytes(type);
@@ -117,8 +124,24 @@ Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, b
   }
   uint32_t status = 0;
   (void)k.readStatus(status, true);
-  std::sort(times.begin(), times.end());
   Result res;
+  if (trace) {
+    // The records of the replay's last launch, which followed 19 others (L2 cold: on
+    // other copies of the caches), as in steady decoding.
+    std::vector<uint64_t> words;
+    bench::TraceSummary summary;
+    std::string error;
+    if (rt::Error err = k.readTrace(words)) {
+      std::fprintf(stderr, "tessel-bench: %s\n", err.message().c_str());
+      std::exit(1);
+    }
+    if (!bench::summariseTrace(words, summary, error)) {
+      std::fprintf(stderr, "tessel-bench: %s: %s\n", c.function.c_str(), error.c_str());
+      std::exit(1);
+    }
+    res.trace = bench::traceSummaryJson(summary);
+  }
+  std::sort(times.begin(), times.end());
   res.us = times[times.size() / 2];
   res.tbps = needed / (res.us * 1e-6) / 1e12;
   res.kvMiB = needed / (1 << 20);
@@ -157,18 +180,19 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "tessel-bench: no function '%s'\n", c.function.c_str());
       return 1;
     }
-    Result r = timeCase(*k, c, options.replays, options.warmL2);
+    Result r = timeCase(*k, c, options.replays, options.warmL2, options.trace);
     const rt::AttentionInfo &info = k->info();
     std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
                 "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
                 "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
                 "\"workers\": %lld, \"l2\": \"%s\", \"kv_mib\": %.1f, \"us\": %.2f, "
-                "\"tbps\": %.3f}\n",
+                "\"tbps\": %.3f%s%s}\n",
                 c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
                 (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
                 (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
                 (long long)info.tile, (long long)k->workers(),
-                options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps);
+                options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
+                r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str());
     std::fflush(stdout);
     results.push_back({c, r});
   }

@@ -53,6 +53,11 @@ static cl::opt<int64_t> kvRingStages(
     cl::desc("stages of the tensor-core loop's K/V ring in shared memory (-1: by "
              "target, 2 on sm_90, 0 on sm_80; 0: K/V straight to registers; else 2..4)"),
     cl::init(-1), cl::cat(category));
+static cl::opt<bool> tracePhases(
+    "trace-phases",
+    cl::desc("diagnostic build: thread 0 of every CTA records clock64/globaltimer at the "
+             "kernel's phases after the workspace (read by tessel-bench --trace)"),
+    cl::cat(category));
 // --stop-after=PASS is taken out of argv before LLVM parses it: libLLVM registers a
 // codegen option of the same name, and two registrations abort the process.
 static std::string stopAfter;
@@ -153,7 +158,7 @@ int main(int argc, char **argv) {
                               "tesselc: tessel-dialect model -> PTX + launch manifest\n"
                               "  --stop-after=PASS  stop after this pass (with --emit=mlir)\n");
 
-  tessel::CompileOptions options{target, tile, workers, fixup, kvRingStages};
+  tessel::CompileOptions options{target, tile, workers, fixup, kvRingStages, tracePhases};
   if (std::string err = tessel::validateCompileOptions(options); !err.empty())
     return fail(err);
 

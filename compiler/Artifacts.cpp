@@ -100,7 +100,10 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
                                  "streamed_cycles", "finished_cycles", "exit_cycles",
                                  "exit_global_ns", "smid_and_segments"})
                            : llvm::json::Value(llvm::json::Array{})}}},
-        {"params", paramsJson(attentionParams, elem)}});
+        {"params", paramsJson(attentionParams, elem)},
+        // The kernel waits on griddepcontrol before touching memory: the runtime may
+        // launch it with programmatic dependent launch (LoadOptions::programmaticLaunch).
+        {"programmatic_launch", plan.getProgrammaticLaunch()}});
     if (auto merge = plan.getMergeKernelAttr())
       kernels.push_back(llvm::json::Object{
           {"name", merge.getLeafReference().str()},

@@ -53,6 +53,8 @@ std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
                      LowerToGPUOptions opts;
                      opts.kvRingStages = effectiveKvRingStages(o);
                      opts.tracePhases = o.tracePhases;
+                     // griddepcontrol is sm_90+ (PTX 7.8).
+                     opts.gridDependencyControl = o.target != "sm_80";
                      pm.addPass(createLowerToGPU(opts));
                    }});
   steps.push_back({"canonicalize",

@@ -350,6 +350,14 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   Value entryNs, entryCycles;
   if (trace)
     entryNs = globalNs(), entryCycles = clockCycles();
+  if (spec.gridDependencyControl) {
+    // Launched early (programmatic dependent launch), the CTA waits here until the
+    // previous grid has completed and its memory is visible — before reading any input
+    // or the workspace — and at once lets the next grid be scheduled: it can only become
+    // resident where this grid's CTAs have exited (2 CTAs/SM fill the SMs).
+    NVVM::GriddepcontrolOp::create(b, NVVM::GridDepActionKind::wait);
+    NVVM::GriddepcontrolOp::create(b, NVVM::GridDepActionKind::launch_dependents);
+  }
   commonPrologue(/*ringFirst=*/true);
   Value total = prefixSumTiles(/*reportClamps=*/true);
   Value cta = kb.blockIdX(), grid = kb.gridDimX();

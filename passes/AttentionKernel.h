@@ -24,6 +24,10 @@ struct AttentionKernelSpec {
   /// Diagnostic build: thread 0 of every CTA writes an abi::TraceWord record of its
   /// phases' clocks after the workspace's slots.
   bool tracePhases = false;
+  /// sm_90+: begin with griddepcontrol.wait (nothing is read before the previous grid in
+  /// the stream has completed and its writes are visible) and launch_dependents, so the
+  /// runtime may launch the kernel with programmatic dependent launch.
+  bool gridDependencyControl = false;
   int64_t group() const { return qHeads / kvHeads; }
 };
 

@@ -100,6 +100,7 @@ struct LowerToGPUPass : tessel::impl::LowerToGPUBase<LowerToGPUPass> {
       spec.inKernelFixup = attn.getFixup() == Fixup::in_kernel;
       spec.kvRingStages = kvRingStages;
       spec.tracePhases = tracePhases;
+      spec.gridDependencyControl = gridDependencyControl;
       std::string why;
       FailureOr<KernelLayout> layout = chooseKernelLayout(spec, why);
       if (failed(layout)) {
@@ -134,6 +135,7 @@ struct LowerToGPUPass : tessel::impl::LowerToGPUBase<LowerToGPUPass> {
           i64(abi::kvRingBytes(layout->ringStages, spec.qkDim, spec.vDim,
                                spec.elementType.getIntOrFloatBitWidth() / 8)),
           i64(spec.tracePhases ? abi::kTraceRecordBytes : 0),
+          spec.gridDependencyControl ? pb.getUnitAttr() : UnitAttr(),
           q.isDynamicDim(0) ? IntegerAttr() : i64(q.getDimSize(0)),
           k.isDynamicDim(2) ? IntegerAttr() : i64(k.getDimSize(2)));
       func.erase();

@@ -60,7 +60,11 @@ def LowerToGPU : Pass<"tessel-lower-to-gpu", "::mlir::ModuleOp"> {
            "shared memory (cp.async, sm_80+): 0 (K/V straight to registers) or 2..4">,
     Option<"tracePhases", "trace-phases", "bool", /*default=*/"false",
            "diagnostic build: thread 0 of every CTA records clock64/globaltimer at the "
-           "kernel's phases after the workspace (runtime/abi/AttentionABI.h, TraceWord)">
+           "kernel's phases after the workspace (runtime/abi/AttentionABI.h, TraceWord)">,
+    Option<"gridDependencyControl", "grid-dependency-control", "bool", /*default=*/"false",
+           "sm_90+: the attention kernel starts with griddepcontrol.wait and "
+           "launch_dependents, so that it may be launched with programmatic dependent "
+           "launch (its launch overlaps the previous kernel's tail)">
   ];
 }
 

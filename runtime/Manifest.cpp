@@ -60,6 +60,10 @@ KernelInfo parseKernel(const json &k, const std::string &where) {
     if (info.traceBytesPerWorker != 0 && info.traceBytesPerWorker != abi::kTraceRecordBytes)
       throw ParseError{at + " trace: bytes_per_worker must be 0 or " +
                        std::to_string(abi::kTraceRecordBytes) + " (this runtime's record)"};
+    const json &pdl = field(k, "programmatic_launch", at);
+    if (!pdl.is_boolean())
+      throw ParseError{at + ": field 'programmatic_launch' must be true or false"};
+    info.programmaticLaunch = pdl.get<bool>();
   }
   const json &smem = field(k, "dynamic_shared_memory", at);
   std::string smemAt = at + " dynamic_shared_memory";

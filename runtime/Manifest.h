@@ -19,6 +19,9 @@ struct KernelInfo {
   /// Attention kernels only: the phase trace's bytes per launched worker after the
   /// workspace (0, or abi::kTraceRecordBytes in a --trace-phases build).
   int64_t traceBytesPerWorker = 0;
+  /// Attention kernels only: it starts with griddepcontrol.wait, so it may be launched
+  /// with programmatic dependent launch (sm_90 builds).
+  bool programmaticLaunch = false;
   /// Dynamic shared memory: align(baseBytes + perSequenceBytes * B, alignBytes).
   int64_t sharedBaseBytes = 0, sharedPerSequenceBytes = 0, sharedAlignBytes = 16;
   int64_t dynamicSharedBytes(int64_t batch) const {

@@ -98,6 +98,7 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     k->label = "kernel '" + info.attention.name + "'";
     k->maxBatch = options.maxBatch;
     k->maxContext = options.maxContext;
+    k->programmaticLaunch = options.programmaticLaunch && info.attention.programmaticLaunch;
     const std::string &kw = k->label;
     // Looks a kernel up and allows it the largest launch's dynamic shared memory (the
     // attention kernel's K/V ring included): above the default 48 KiB only once allowed.
@@ -187,8 +188,24 @@ Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const 
   unsigned smem = static_cast<unsigned>(spec.attention.dynamicSharedBytes(batch));
 
   void *params[] = {&q, &k, &v, &lens, &out, &ws, &st, &batch, &maxLen};
-  TESSEL_CU(kw, cuLaunchKernel(attention, static_cast<unsigned>(numWorkers), 1, 1,
-                               abi::kBlockThreads, 1, 1, smem, stream, params, nullptr));
+  if (programmaticLaunch) {
+    CUlaunchAttribute pdl{};
+    pdl.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    pdl.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = static_cast<unsigned>(numWorkers);
+    config.gridDimY = config.gridDimZ = 1;
+    config.blockDimX = abi::kBlockThreads;
+    config.blockDimY = config.blockDimZ = 1;
+    config.sharedMemBytes = smem;
+    config.hStream = stream;
+    config.attrs = &pdl;
+    config.numAttrs = 1;
+    TESSEL_CU(kw, cuLaunchKernelEx(&config, attention, params, nullptr));
+  } else {
+    TESSEL_CU(kw, cuLaunchKernel(attention, static_cast<unsigned>(numWorkers), 1, 1,
+                                 abi::kBlockThreads, 1, 1, smem, stream, params, nullptr));
+  }
   if (merge) {
     void *mergeParams[] = {&lens, &out, &ws, &batch, &maxLen, &launchedWorkers};
     unsigned grid = static_cast<unsigned>(batch * spec.kvHeads);

@@ -43,6 +43,12 @@ struct LoadOptions {
   int64_t maxBatch = 1;   // largest B any launch will use
   int64_t maxContext = 0; // largest Nmax (cache capacity in tokens) any launch will use
   int device = 0;         // used when no CUDA context is current
+  /// Launch the attention kernels that support it (sm_90 builds: the manifest's
+  /// `programmatic_launch`) with programmatic dependent launch: the launch may begin
+  /// while the previous kernel in the stream finishes; the kernel waits for it
+  /// (griddepcontrol.wait) before reading anything. Also inside CUDA graphs captured
+  /// from the stream. Kernels without the flag are launched normally.
+  bool programmaticLaunch = false;
 };
 
 struct DeviceBuffer {
@@ -62,6 +68,8 @@ public:
   const AttentionInfo &info() const { return spec; }
   /// CTAs of the attention kernel (fixed at load).
   int64_t workers() const { return numWorkers; }
+  /// Whether launch() uses programmatic dependent launch (LoadOptions and manifest).
+  bool programmaticLaunchEnabled() const { return programmaticLaunch; }
   /// Enqueues one decode step on `stream`.
   Error launch(const AttentionArgs &args, CUstream stream) const;
   /// Copies the status word to the host (synchronous; not for the hot path) and clears
@@ -83,6 +91,7 @@ private:
   CUfunction attention = nullptr, merge = nullptr;
   int64_t numWorkers = 0;
   int64_t maxBatch = 0, maxContext = 0;
+  bool programmaticLaunch = false; // LoadOptions::programmaticLaunch and the kernel allows it
   CUdeviceptr workspace = 0, status = 0;
   size_t workspaceSize = 0;
   size_t traceOffset = 0; // where the trace records start in the workspace

@@ -244,7 +244,10 @@ def Tessel_LaunchPlanOp : Tessel_Op<"launch_plan", [Symbol]> {
     the front of its dynamic shared memory (`kv_ring_bytes`; 0, elided, when K/V
     go straight to registers), and the bytes per launched worker of the phase
     trace a `--trace-phases` build writes after the workspace's slots
-    (`trace_bytes_per_worker`; 0, elided, in normal builds). The kernel parameters follow
+    (`trace_bytes_per_worker`; 0, elided, in normal builds). `programmatic_launch`:
+    the attention kernel waits on `griddepcontrol.wait` before touching memory, so
+    the runtime may launch it with programmatic dependent launch (sm_90). The
+    kernel parameters follow
     `runtime/abi/AttentionABI.h`. `tesselc` turns this op into the manifest.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, SymbolRefAttr:$kernel,
@@ -258,6 +261,7 @@ def Tessel_LaunchPlanOp : Tessel_Op<"launch_plan", [Symbol]> {
                        Tessel_PositiveI64Attr:$block_size,
                        DefaultValuedAttr<Tessel_NonNegativeI64Attr, "0">:$kv_ring_bytes,
                        DefaultValuedAttr<Tessel_NonNegativeI64Attr, "0">:$trace_bytes_per_worker,
+                       UnitAttr:$programmatic_launch,
                        OptionalAttr<Tessel_NonNegativeI64Attr>:$static_batch,
                        OptionalAttr<Tessel_NonNegativeI64Attr>:$static_max_len);
   let assemblyFormat = "$sym_name attr-dict";

@@ -5,6 +5,17 @@
 
 // RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu=trace-phases=true --split-input-file | FileCheck %s --check-prefix=TRACE
 // RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu --split-input-file | FileCheck %s --check-prefix=NOTRACE
+// RUN: tessel-opt %s --tessel-softmax-as-reduction=tile=64 --tessel-stream-k=fixup=in-kernel --tessel-lower-to-gpu=grid-dependency-control=true --split-input-file | FileCheck %s --check-prefix=PDL
+
+// grid-dependency-control=true (the pipeline's choice on sm_90): the attention kernel
+// waits for the previous grid before its first instruction that touches memory and lets
+// the next one launch; the plan tells the runtime it may launch it programmatically.
+// PDL-LABEL: tessel.launch_plan @gqa
+// PDL-SAME: programmatic_launch
+// PDL: gpu.func @gqa_attention(
+// PDL-NEXT: nvvm.griddepcontrol wait
+// PDL-NEXT: nvvm.griddepcontrol launch_dependents
+// PDL: gpu.return
 
 // trace-phases=true (a diagnostic build): the plan reserves one 64-byte record per
 // worker, and thread 0 of each CTA stamps globaltimer and clock64 at entry, clock64 after
@@ -26,6 +37,8 @@
 // TRACE: nvvm.read.ptx.sreg.smid : i32
 // TRACE: gpu.return
 // NOTRACE-NOT: trace_bytes_per_worker
+// NOTRACE-NOT: programmatic_launch
+// NOTRACE-NOT: nvvm.griddepcontrol
 // NOTRACE-NOT: nvvm.read.ptx.sreg.clock64
 // NOTRACE-NOT: nvvm.read.ptx.sreg.globaltimer
 

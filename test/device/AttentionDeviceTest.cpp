@@ -400,6 +400,62 @@ TEST(PhaseTrace, RecordsEveryCtaWithoutChangingTheOutput) {
   }
 }
 
+// Programmatic dependent launch (sm_90 builds, LoadOptions::programmaticLaunch): each
+// launch may begin while the previous kernel in the stream finishes, so the kernel must
+// wait (griddepcontrol.wait) before it reads anything. Two launches share the workspace
+// and the second reads the first one's output as its query: launched back to back with
+// no synchronisation, the outputs must equal those of normal, synchronised launches bit
+// for bit.
+TEST(ProgrammaticLaunch, BackToBackLaunchesSeeThePreviousKernelsWrites) {
+  const std::string dir = artifactsRoot() + "/sm_90_in-kernel";
+  auto dirs = artifactDirs(artifactsRoot());
+  if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
+    GTEST_SKIP() << "needs " << dir << " (prepare.sh)";
+  initCuda();
+  rt::LoadOptions options;
+  options.maxBatch = kMaxBatch;
+  options.maxContext = kMaxContext;
+  options.programmaticLaunch = true;
+  std::unique_ptr<rt::Artifact> pdlArtifact = loadArtifact(dir, options);
+  const rt::AttentionKernel &pdl = *pdlArtifact->function("llama_f16");
+  const rt::AttentionKernel &plain = *artifactFor(dir).function("llama_f16");
+  ASSERT_TRUE(pdl.programmaticLaunchEnabled());
+  ASSERT_FALSE(plain.programmaticLaunchEnabled());
+  ASSERT_EQ(pdl.info().qkDim, pdl.info().vDim); // the output can serve as a query
+  std::mt19937_64 rng(reference::testSeed());
+  Case a = makeCase(pdl, {3000, 17, 900}, 4096, rng);
+  Case b = makeCase(pdl, {129, 4096, 1}, 4096, rng);
+  rt::AttentionArgs argsA = argsFor(a), argsB = argsFor(b);
+  argsB.buffers["query"] = {a.out.ptr(), a.out.bytes()}; // B reads A's output
+  auto sequence = [&](const rt::AttentionKernel &k, bool syncBetween) {
+    poison(a);
+    poison(b);
+    CUstream stream;
+    check(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    std::vector<uint8_t> outB;
+    for (int i = 0; i < 8; ++i) {
+      rt::Error e = k.launch(argsA, stream);
+      EXPECT_FALSE(e) << e.message();
+      if (syncBetween)
+        check(cuStreamSynchronize(stream), "sync");
+      e = k.launch(argsB, stream);
+      EXPECT_FALSE(e) << e.message();
+      if (syncBetween)
+        check(cuStreamSynchronize(stream), "sync");
+    }
+    check(cuStreamSynchronize(stream), "sync");
+    cuStreamDestroy(stream);
+    return std::make_pair(download(a.out), download(b.out));
+  };
+  auto expected = sequence(plain, true);
+  auto got = sequence(pdl, false);
+  EXPECT_LE(reference::relativeError(decode(expected.first, a.type), a.ref),
+            toleranceFor(a.type));
+  EXPECT_EQ(got.first, expected.first) << "the first launch's output differs";
+  EXPECT_EQ(got.second, expected.second)
+      << "the second launch did not see the first one's output (or its workspace)";
+}
+
 INSTANTIATE_TEST_SUITE_P(Artifacts, VariantTest,
                          ::testing::ValuesIn(artifactDirs(artifactsRoot())), variantName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(VariantTest);

@@ -33,7 +33,7 @@ TEST(BenchOptions, ParsesAValidCommandLine) {
     std::ofstream out(cases);
     out << "# FUNCTION LENS\n\nmha32_f16 1x1024\ngqa8_f16 4x4096\n";
   }
-  ASSERT_EQ(parse({"--artifact", "dir", "--replays", "40", "--l2", "warm", "--trace", "--case",
+  ASSERT_EQ(parse({"--artifact", "dir", "--replays", "40", "--l2", "warm", "--trace", "--pdl", "--case",
                    "gqa8_f16 131072,7x1024", "--cases", cases},
                   o),
             "");
@@ -41,6 +41,7 @@ TEST(BenchOptions, ParsesAValidCommandLine) {
   EXPECT_EQ(o.replays, 40);
   EXPECT_TRUE(o.warmL2);
   EXPECT_TRUE(o.trace);
+  EXPECT_TRUE(o.programmaticLaunch);
   ASSERT_EQ(o.cases.size(), 3u);
   EXPECT_EQ(o.cases[0].function, "gqa8_f16");
   EXPECT_EQ(o.cases[0].lens, (std::vector<int32_t>{131072, 1024, 1024, 1024, 1024, 1024,
@@ -54,6 +55,7 @@ TEST(BenchOptions, DefaultsAreColdL2And50Replays) {
   ASSERT_EQ(parse({"--artifact", "d", "--case", "f 1x8"}, o), "");
   EXPECT_FALSE(o.warmL2);
   EXPECT_FALSE(o.trace);
+  EXPECT_FALSE(o.programmaticLaunch);
   EXPECT_EQ(o.replays, 50);
 }
 

@@ -48,6 +48,7 @@ TEST(Manifest, ReadsWhatTesselcWrites) {
   EXPECT_EQ(f16.attention.requestedWorkers, 0);
   EXPECT_EQ(f16.attention.maxCtasPerSm, 2); // what the cost model planned for
   EXPECT_EQ(f16.attention.traceBytesPerWorker, 0); // not a --trace-phases build
+  EXPECT_TRUE(f16.attention.programmaticLaunch);    // sm_90: griddepcontrol.wait first
   // sm_90: the 64 KiB K/V ring, then B + 1 offsets and B lengths, 16-byte aligned.
   EXPECT_EQ(f16.attention.dynamicSharedBytes(1), 65536 + 16);
   EXPECT_EQ(f16.attention.dynamicSharedBytes(8192), 65536 + (2 * 8192 + 1) * 4 + 12);
@@ -79,6 +80,8 @@ TEST(Manifest, RejectsBrokenManifestsWithTheField) {
       {replaceOnce(good, "\"bytes_per_worker\": 0", "\"bytes_per_worker\": 48"),
        "trace: bytes_per_worker must be 0 or 64"},
       {replaceOnce(good, "\"trace\": {", "\"trace_x\": {"), "missing field 'trace'"},
+      {replaceOnce(good, "\"programmatic_launch\": true", "\"programmatic_launch\": 1"),
+       "field 'programmatic_launch' must be true or false"},
       {replaceOnce(good, "\"base_bytes\": 65540", "\"base_bytes\": 65541"),
        "dynamic_shared_memory: expected base_bytes = 4 + a multiple of 128"},
       {replaceOnce(good, "\"per_sequence_bytes\": 8", "\"per_sequence_bytes\": 4"),

@@ -8,7 +8,10 @@
 // an H100) is served from it. Prints one JSON line per case and a table at the end.
 //
 //   tessel-bench --artifact DIR [--cases FILE | --case "FUNCTION LENS"]... [--replays N]
-//                [--l2 cold|warm] [--trace]
+//                [--l2 cold|warm] [--trace] [--pdl]
+//
+// `--pdl`: launch with programmatic dependent launch where the artifact allows it (sm_90
+// builds): each of a replay's 20 launches may start while the one before finishes.
 //
 // `--trace` (an artifact compiled with `tesselc --trace-phases`): after timing, the phase
 // records of the case's last launch are summarised (TraceSummary.h) into a "trace"
@@ -171,7 +174,8 @@ int main(int argc, char **argv) {
     maxContext = std::max<int64_t>(maxContext, *std::max_element(c.lens.begin(), c.lens.end()));
   }
   std::unique_ptr<rt::Artifact> artifact =
-      loadArtifact(options.artifactDir, rt::LoadOptions{maxBatch, maxContext, 0});
+      loadArtifact(options.artifactDir,
+                   rt::LoadOptions{maxBatch, maxContext, 0, options.programmaticLaunch});
 
   std::vector<std::pair<BenchCase, Result>> results;
   for (const BenchCase &c : options.cases) {
@@ -185,13 +189,13 @@ int main(int argc, char **argv) {
     std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
                 "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
                 "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
-                "\"workers\": %lld, \"l2\": \"%s\", \"kv_mib\": %.1f, \"us\": %.2f, "
+                "\"workers\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": %.1f, \"us\": %.2f, "
                 "\"tbps\": %.3f%s%s}\n",
                 c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
                 (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
                 (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
                 (long long)info.tile, (long long)k->workers(),
-                options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
+                k->programmaticLaunchEnabled() ? "true" : "false", options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
                 r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str());
     std::fflush(stdout);
     results.push_back({c, r});

@@ -74,6 +74,10 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
                                 {"align_bytes", abi::kSharedAlignBytes},
                                 {"formula", formula}};
     };
+    llvm::json::Array traceWords;
+    if (plan.getTraceBytesPerWorker())
+      for (const char *word : abi::kTraceWordNames)
+        traceWords.push_back(word);
     llvm::json::Array kernels;
     kernels.push_back(llvm::json::Object{
         {"name", plan.getKernel().getLeafReference().str()},
@@ -94,12 +98,7 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
         {"trace",
          llvm::json::Object{
              {"bytes_per_worker", plan.getTraceBytesPerWorker()},
-             {"words", plan.getTraceBytesPerWorker()
-                           ? llvm::json::Value(llvm::json::Array{
-                                 "entry_global_ns", "entry_cycles", "prologue_cycles",
-                                 "streamed_cycles", "finished_cycles", "exit_cycles",
-                                 "exit_global_ns", "smid_and_segments"})
-                           : llvm::json::Value(llvm::json::Array{})}}},
+             {"words", std::move(traceWords)}}},
         {"params", paramsJson(attentionParams, elem)},
         // The kernel waits on griddepcontrol before touching memory: the runtime may
         // launch it with programmatic dependent launch (LoadOptions::programmaticLaunch).

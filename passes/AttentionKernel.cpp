@@ -21,6 +21,7 @@
 #include "passes/AttentionKernel.h"
 
 #include "passes/AttentionKernelEmitter.h"
+#include "runtime/schedule/StreamKSchedule.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -328,8 +329,10 @@ Value AttentionKernelEmitter::globalNs() {
 }
 
 void AttentionKernelEmitter::traceBegin(Value cta, Value grid) {
-  // After the slots of the launched grid (schedule::workspaceBytes: 2 per worker).
-  Value end = slotPtr(kb.mul(grid, kb.c32(2)));
+  // After the slots of the launched grid (schedule::workspaceBytes).
+  const schedule::Fixup fixup =
+      spec.inKernelFixup ? schedule::Fixup::InKernel : schedule::Fixup::Separate;
+  Value end = slotPtr(kb.mul(grid, kb.c32(schedule::partialSlots(fixup, 1))));
   traceRecord = kb.gep(end, b.getI64Type(),
                        kb.mul(kb.toI64(cta), kb.c64(abi::kTraceWords)));
 }
@@ -387,7 +390,7 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
       [&](ValueRange t) { return kb.cmp(CmpIPredicate::slt, t[0], end); },
       [&](ValueRange tv) -> Values {
         Value t = tv[0];
-        Value firstSegment = kb.cmp(CmpIPredicate::eq, t, begin);
+        Value firstSegment = trace ? kb.cmp(CmpIPredicate::eq, t, begin) : Value();
         Value seq = findSequence(t);
         Value len = kb.load(kb.i32(), kb.gep(lensShared, kb.i32(), seq), 4);
         Value nt = kb.ceilDiv(len, spec.tile);

@@ -188,24 +188,20 @@ Error AttentionKernel::launch(const AttentionArgs &args, CUstream stream) const 
   unsigned smem = static_cast<unsigned>(spec.attention.dynamicSharedBytes(batch));
 
   void *params[] = {&q, &k, &v, &lens, &out, &ws, &st, &batch, &maxLen};
-  if (programmaticLaunch) {
-    CUlaunchAttribute pdl{};
-    pdl.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
-    pdl.value.programmaticStreamSerializationAllowed = 1;
-    CUlaunchConfig config{};
-    config.gridDimX = static_cast<unsigned>(numWorkers);
-    config.gridDimY = config.gridDimZ = 1;
-    config.blockDimX = abi::kBlockThreads;
-    config.blockDimY = config.blockDimZ = 1;
-    config.sharedMemBytes = smem;
-    config.hStream = stream;
-    config.attrs = &pdl;
-    config.numAttrs = 1;
-    TESSEL_CU(kw, cuLaunchKernelEx(&config, attention, params, nullptr));
-  } else {
-    TESSEL_CU(kw, cuLaunchKernel(attention, static_cast<unsigned>(numWorkers), 1, 1,
-                                 abi::kBlockThreads, 1, 1, smem, stream, params, nullptr));
-  }
+  // Without attributes cuLaunchKernelEx is cuLaunchKernel.
+  CUlaunchAttribute pdl{};
+  pdl.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+  pdl.value.programmaticStreamSerializationAllowed = 1;
+  CUlaunchConfig config{};
+  config.gridDimX = static_cast<unsigned>(numWorkers);
+  config.gridDimY = config.gridDimZ = 1;
+  config.blockDimX = abi::kBlockThreads;
+  config.blockDimY = config.blockDimZ = 1;
+  config.sharedMemBytes = smem;
+  config.hStream = stream;
+  config.attrs = &pdl;
+  config.numAttrs = programmaticLaunch ? 1 : 0;
+  TESSEL_CU(kw, cuLaunchKernelEx(&config, attention, params, nullptr));
   if (merge) {
     void *mergeParams[] = {&lens, &out, &ws, &batch, &maxLen, &launchedWorkers};
     unsigned grid = static_cast<unsigned>(batch * spec.kvHeads);

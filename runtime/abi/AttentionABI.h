@@ -117,6 +117,10 @@ enum TraceWord : int {
   kTraceWords = 8,
 };
 inline constexpr int64_t kTraceRecordBytes = kTraceWords * 8;
+/// The words' names in the manifest's `trace.words`, in TraceWord order.
+inline constexpr std::array<const char *, kTraceWords> kTraceWordNames = {
+    "entry_global_ns", "entry_cycles",   "prologue_cycles", "streamed_cycles",
+    "finished_cycles", "exit_cycles",    "exit_global_ns",  "smid_and_segments"};
 
 } // namespace tessel::abi
 

@@ -131,6 +131,16 @@ std::string describe(const std::vector<int32_t> &lens) {
   return s;
 }
 
+/// The first of `dirs` (variant directories under the artifacts root) that prepare.sh did
+/// not stage, or "" when all are there: the tests that need a given variant skip with it.
+std::string missingVariant(std::initializer_list<std::string> dirs) {
+  auto staged = artifactDirs(artifactsRoot());
+  for (const std::string &d : dirs)
+    if (std::find(staged.begin(), staged.end(), d) == staged.end())
+      return d;
+  return "";
+}
+
 class VariantTest : public ::testing::TestWithParam<std::string> {
 protected:
   rt::Artifact &artifact() { return artifactFor(GetParam()); }
@@ -324,10 +334,8 @@ TEST(FixupStrategies, InKernelAndSeparateAgreeBitwise) {
   const std::string root = artifactsRoot();
   const std::string inKernel = root + "/sm_90_in-kernel-2048-workers";
   const std::string separate = root + "/sm_90_separate-2048-workers";
-  auto dirs = artifactDirs(root);
-  if (std::find(dirs.begin(), dirs.end(), inKernel) == dirs.end() ||
-      std::find(dirs.begin(), dirs.end(), separate) == dirs.end())
-    GTEST_SKIP() << "needs " << inKernel << " and " << separate << " (prepare.sh)";
+  if (std::string missing = missingVariant({inKernel, separate}); !missing.empty())
+    GTEST_SKIP() << "needs " << missing << " (prepare.sh)";
   std::mt19937_64 rng(reference::testSeed());
   for (const char *name : {"llama_f16", "group7_d128_f16", "mha_d64_f16"}) {
     const rt::AttentionKernel &a = *artifactFor(inKernel).function(name);
@@ -349,10 +357,8 @@ TEST(PhaseTrace, RecordsEveryCtaWithoutChangingTheOutput) {
   const std::string root = artifactsRoot();
   const std::string traced = root + "/sm_90_in-kernel-trace";
   const std::string plain = root + "/sm_90_in-kernel";
-  auto dirs = artifactDirs(root);
-  if (std::find(dirs.begin(), dirs.end(), traced) == dirs.end() ||
-      std::find(dirs.begin(), dirs.end(), plain) == dirs.end())
-    GTEST_SKIP() << "needs " << traced << " and " << plain << " (prepare.sh)";
+  if (std::string missing = missingVariant({traced, plain}); !missing.empty())
+    GTEST_SKIP() << "needs " << missing << " (prepare.sh)";
   int sms = 0;
   CUdevice dev;
   check(cuCtxGetDevice(&dev), "device");
@@ -408,9 +414,8 @@ TEST(PhaseTrace, RecordsEveryCtaWithoutChangingTheOutput) {
 // for bit.
 TEST(ProgrammaticLaunch, BackToBackLaunchesSeeThePreviousKernelsWrites) {
   const std::string dir = artifactsRoot() + "/sm_90_in-kernel";
-  auto dirs = artifactDirs(artifactsRoot());
-  if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
-    GTEST_SKIP() << "needs " << dir << " (prepare.sh)";
+  if (std::string missing = missingVariant({dir}); !missing.empty())
+    GTEST_SKIP() << "needs " << missing << " (prepare.sh)";
   initCuda();
   rt::LoadOptions options;
   options.maxBatch = kMaxBatch;

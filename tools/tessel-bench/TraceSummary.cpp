@@ -27,13 +27,10 @@ std::string json(const Quantiles &q) {
 bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
                     std::string &error) {
   using namespace abi;
-  struct Raw {
-    const uint64_t *w;
-  };
-  std::vector<Raw> records;
+  std::vector<const uint64_t *> records; // the written ones
   for (size_t i = 0; i + kTraceWords <= words.size(); i += kTraceWords)
     if (words[i + kTraceEntryGlobalNs] != 0)
-      records.push_back({&words[i]});
+      records.push_back(&words[i]);
   if (records.empty()) {
     error = "trace: no record was written (was the kernel launched?)";
     return false;
@@ -41,8 +38,7 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
   double ns = 0, cycles = 0;
   uint64_t first = UINT64_MAX;
   std::vector<uint64_t> entries;
-  for (const Raw &r : records) {
-    const uint64_t *w = r.w;
+  for (const uint64_t *w : records) {
     if (w[kTraceExitGlobalNs] < w[kTraceEntryGlobalNs] ||
         w[kTracePrologueCycles] < w[kTraceEntryCycles] ||
         w[kTraceExitCycles] < w[kTracePrologueCycles]) {
@@ -65,8 +61,7 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
   auto us = [&](uint64_t from, uint64_t to) { return double(to - from) * s.nsPerCycle / 1e3; };
   std::vector<double> start, prologue, stream, finish, rest, end;
   uint64_t lastExit = 0;
-  for (const Raw &r : records) {
-    const uint64_t *w = r.w;
+  for (const uint64_t *w : records) {
     CtaPhases p;
     p.start = double(w[kTraceEntryGlobalNs] - first) / 1e3;
     p.end = double(w[kTraceExitGlobalNs] - first) / 1e3;

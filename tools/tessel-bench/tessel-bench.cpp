@@ -189,13 +189,15 @@ int main(int argc, char **argv) {
     std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
                 "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
                 "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
-                "\"workers\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": %.1f, \"us\": %.2f, "
+                "\"workers\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": %.1f, "
+                "\"us\": %.2f, "
                 "\"tbps\": %.3f%s%s}\n",
                 c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
                 (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
                 (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
                 (long long)info.tile, (long long)k->workers(),
-                k->programmaticLaunchEnabled() ? "true" : "false", options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
+                k->programmaticLaunchEnabled() ? "true" : "false",
+                options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
                 r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str());
     std::fflush(stdout);
     results.push_back({c, r});

@@ -83,22 +83,45 @@ constexpr int64_t kMergeBatch = schedule::kFixupMergeBatch;
 ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value first,
                                                 Value last, int64_t stride) {
   // Batches of kMergeBatch slots, each merged in one step (mergeChunk), in order. Slots
-  // past `last` are read clamped and replaced by the empty state (m = -inf, l = 0,
-  // o = 0): factor 0, they add +0. In the in-kernel fix-up the loads are
-  // software-pipelined: the first batch is issued with the caller's first slot, and
-  // each iteration issues the next batch before merging its own, so n batches wait for
-  // about one latency, not n (H100, v18: gqa8 1x1024 6.65 -> 6.37 us). Never past the
-  // last batch: those registers would be reused by what follows the merge (the next
-  // segment's stream), which would then wait for the loads (the first batch is issued
-  // unconditionally: every in-kernel caller merges at least one slot, first <= last).
-  // The merge kernel (separate fix-up) loads batch by batch: ptxas gives it 128
-  // registers, and two batches in flight spill on sm_80.
+  // past `last` are read clamped and get m = -inf: factor 0, they add +-0. In the
+  // in-kernel fix-up the loads are software-pipelined: the first batch is issued with
+  // the caller's first slot and each iteration issues the next batch before merging its
+  // own (H100, v18: gqa8 1x1024 6.65 -> 6.37 us). Never past the last batch: those
+  // registers would be reused by what follows the merge (the next segment's stream),
+  // which would then wait for the loads (the first batch is issued unconditionally: every
+  // in-kernel caller merges at least one slot, first <= last). What a batch costs is its
+  // instructions on one warp per SM quarter, not its loads (H200 knock-outs, v22: 0.55 us
+  // per batch; half the bytes or a third of the loads changed nothing, all batches in
+  // flight at once was slower; docs/performance.md, v28). The merge kernel (separate
+  // fix-up) loads batch by batch: ptxas gives it 128 registers, and two batches in
+  // flight spill on sm_80.
   const bool pipelined = spec.inKernelFixup;
   Value batchStep = kb.c32(kMergeBatch * stride);
+  // This thread's chunks' m, l and o in slot 0, once: slot j's are j slots further (an
+  // add per access instead of the slot's whole address).
+  const int64_t G = group(), oAt = abi::slotOFloats(G);
+  Value slot0 = slotPtr(kb.c32(0));
+  Values baseM, baseL, baseO;
+  for (int64_t k = 0; k < chunksPerThread(); ++k) {
+    Value e = clampedChunkElement(k);
+    Value h = kb.divu(e, kb.c32(spec.vDim));
+    baseM.push_back(kb.gep(slot0, kb.f32(), h));
+    baseL.push_back(kb.gep(slot0, kb.f32(), kb.add(kb.c32(G), h)));
+    baseO.push_back(kb.gep(slot0, kb.f32(), kb.add(kb.c32(oAt), e)));
+  }
   auto loadBatch = [&](Value j0) {
     Values loaded;
     for (int64_t u = 0; u < kMergeBatch; ++u) {
-      Values slot = flatten(loadSlotState(kb.mins(kb.add(j0, kb.c32(u * stride)), last)));
+      Value j = kb.mins(kb.add(j0, kb.c32(u * stride)), last);
+      Value at = arith::MulIOp::create(b, kb.toI64(j),
+                                       kb.c64(abi::slotFloats(G, spec.vDim)));
+      ElementState st;
+      for (int64_t k = 0; k < chunksPerThread(); ++k) {
+        st.m.push_back(kb.load(kb.f32(), kb.gep(baseM[k], kb.f32(), at), 4));
+        st.l.push_back(kb.load(kb.f32(), kb.gep(baseL[k], kb.f32(), at), 4));
+        st.o.push_back(kb.load(chunkType(), kb.gep(baseO[k], kb.f32(), at), chunkAlign()));
+      }
+      Values slot = flatten(st);
       loaded.append(slot.begin(), slot.end());
     }
     return loaded;
@@ -124,16 +147,15 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
           batch = loadBatch(j0);
         }
         ElementState st = unflatten(carried.take_front(stateSize));
-        Value zero = chunkSplat(kb.cf(0));
         for (size_t k = 0; k < st.m.size(); ++k) {
           SmallVector<std::array<Value, 3>> parts;
           for (int64_t u = 0; u < kMergeBatch; ++u) {
             Value valid = kb.cmp(CmpIPredicate::sle, kb.add(j0, kb.c32(u * stride)), last);
             ElementState slot =
                 unflatten(ValueRange(batch).slice(u * stateSize, stateSize));
-            parts.push_back({kb.select(valid, slot.m[k], kb.negInf()),
-                             kb.select(valid, slot.l[k], kb.cf(0)),
-                             kb.select(valid, slot.o[k], zero)});
+            // A slot past `last` (a copy of slot `last`: finite l, o) gets m = -inf,
+            // factor 0: it adds +-0.
+            parts.push_back({kb.select(valid, slot.m[k], kb.negInf()), slot.l[k], slot.o[k]});
           }
           mergeChunk(st, k, parts);
         }

@@ -277,18 +277,31 @@ void AttentionKernelEmitter::mergeStates(Value &m, Value &l, Value &o, Value m2,
 void AttentionKernelEmitter::mergeChunk(ElementState &s, size_t k,
                                         ArrayRef<std::array<Value, 3>> parts) {
   // max first, then one exp2 per part: 1 + n factors where a pairwise fold needs 2n, and
-  // the o update is n + 1 multiply-adds per element. A part with m = -inf gets factor 0
-  // (and all -inf stays empty: shift 0, every factor 0).
-  Value mx = s.m[k];
+  // the o update is 1 multiply and n fused multiply-adds per element, in order. A part
+  // with m = -inf gets factor 0 (and all -inf stays empty: shift 0, every factor 0). The
+  // merge runs on one warp per SM quarter with nothing to hide its latencies (the last
+  // arrival's merge of 31 slots took 2.25 us, H200, v22), so its instructions and
+  // dependent chains are what it costs: the max is a tree (exact in any order), the sums
+  // are fmas.
+  Values maxes{s.m[k]};
   for (const auto &p : parts)
-    mx = kb.fmax(mx, p[0]);
+    maxes.push_back(p[0]);
+  while (maxes.size() > 1) {
+    Values next;
+    for (size_t i = 0; i + 1 < maxes.size(); i += 2)
+      next.push_back(kb.fmax(maxes[i], maxes[i + 1]));
+    if (maxes.size() % 2)
+      next.push_back(maxes.back());
+    maxes = std::move(next);
+  }
+  Value mx = maxes.front();
   Value shift = softmaxShift(mx);
   Value f0 = kb.exp2(kb.fsub(s.m[k], shift));
   Value l = kb.fmul(s.l[k], f0), o = kb.fmul(s.o[k], chunkSplat(f0));
   for (const auto &p : parts) {
     Value f = kb.exp2(kb.fsub(p[0], shift));
-    l = kb.fadd(l, kb.fmul(p[1], f));
-    o = kb.fadd(o, kb.fmul(p[2], chunkSplat(f)));
+    l = kb.fma(p[1], f, l);
+    o = kb.fma(p[2], chunkSplat(f), o);
   }
   s.m[k] = mx, s.l[k] = l, s.o[k] = o;
 }

@@ -40,6 +40,7 @@ Value KernelBuilder::fsub(Value x, Value y) { return arith::SubFOp::create(b, x,
 Value KernelBuilder::fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
 Value KernelBuilder::fdiv(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
 Value KernelBuilder::fmax(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
+Value KernelBuilder::fma(Value x, Value y, Value z) { return LLVM::FMAOp::create(b, x, y, z); }
 Value KernelBuilder::fcmp(arith::CmpFPredicate p, Value x, Value y) {
   return arith::CmpFOp::create(b, p, x, y);
 }

@@ -51,6 +51,8 @@ public:
   mlir::Value fmul(mlir::Value x, mlir::Value y);
   mlir::Value fdiv(mlir::Value x, mlir::Value y);
   mlir::Value fmax(mlir::Value x, mlir::Value y);
+  /// x * y + z with one rounding (fma.rn; scalars or vectors).
+  mlir::Value fma(mlir::Value x, mlir::Value y, mlir::Value z);
   mlir::Value fcmp(mlir::arith::CmpFPredicate p, mlir::Value x, mlir::Value y);
   /// 2^x with ex2.approx.f32 (f32 only).
   mlir::Value exp2(mlir::Value x);

@@ -27,7 +27,8 @@ struct State {
 
 /// The kernels' merge of partial states: `parts` in batches of kFixupMergeBatch, each batch
 /// in one step (one max over the batch and the state, one factor per part, then the
-/// weighted sums in order) — the association of `mergeChunk` in passes/AttentionKernel.cpp.
+/// weighted sums in order, fused multiply-adds) — the association of `mergeChunk` in
+/// passes/AttentionKernel.cpp.
 /// A side with m = -inf contributes nothing (no inf - inf).
 void mergeBatches(State &a, const std::vector<const State *> &parts, int64_t vDim) {
   for (size_t first = 0; first < parts.size(); first += schedule::kFixupMergeBatch) {
@@ -45,9 +46,9 @@ void mergeBatches(State &a, const std::vector<const State *> &parts, int64_t vDi
         a.o[h * vDim + d] *= f0;
       for (size_t i = first; i < end; ++i) {
         float f = factor(parts[i]->m[h]);
-        a.l[h] += parts[i]->l[h] * f;
+        a.l[h] = std::fma(parts[i]->l[h], f, a.l[h]);
         for (int64_t d = 0; d < vDim; ++d)
-          a.o[h * vDim + d] += parts[i]->o[h * vDim + d] * f;
+          a.o[h * vDim + d] = std::fma(parts[i]->o[h * vDim + d], f, a.o[h * vDim + d]);
       }
       a.m[h] = m;
     }

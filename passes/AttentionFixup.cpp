@@ -89,12 +89,12 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
   // own (H100, v18: gqa8 1x1024 6.65 -> 6.37 us). Never past the last batch: those
   // registers would be reused by what follows the merge (the next segment's stream),
   // which would then wait for the loads (the first batch is issued unconditionally: every
-  // in-kernel caller merges at least one slot, first <= last). What a batch costs is its
-  // instructions on one warp per SM quarter, not its loads (H200 knock-outs, v22: 0.55 us
-  // per batch; half the bytes or a third of the loads changed nothing, all batches in
-  // flight at once was slower; docs/performance.md, v28). The merge kernel (separate
-  // fix-up) loads batch by batch: ptxas gives it 128 registers, and two batches in
-  // flight spill on sm_80.
+  // in-kernel caller merges at least one slot, first <= last). The prefetch does not
+  // overlap the batches on sm_90 (H200 SASS, docs/performance.md v28/v29): ptxas tracks
+  // consecutive batches' loads on shared scoreboards, so merging one waits for the next
+  // and every batch costs a load round trip (~0.5 us), whatever its bytes. The merge
+  // kernel (separate fix-up) loads batch by batch: ptxas gives it 128 registers, and two
+  // batches in flight spill on sm_80.
   const bool pipelined = spec.inKernelFixup;
   Value batchStep = kb.c32(kMergeBatch * stride);
   // This thread's chunks' m, l and o in slot 0, once: slot j's are j slots further (an

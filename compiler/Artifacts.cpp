@@ -168,7 +168,8 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
                           {"fixup", options.fixup},
                           // What the target made of -1 (by target), not the raw option.
                           {"kv_ring_stages", effectiveKvRingStages(options)},
-                          {"trace_phases", options.tracePhases}}},
+                          {"trace_phases", options.tracePhases},
+                          {"tune_for", options.tuneFor}}},
       {"functions", std::move(functions)},
   };
   std::string out;

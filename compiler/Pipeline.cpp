@@ -1,6 +1,7 @@
 #include "compiler/Pipeline.h"
 
 #include "passes/Passes.h"
+#include "runtime/schedule/CostModel.h"
 #include "runtime/abi/AttentionABI.h"
 
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
@@ -25,6 +26,8 @@ std::string validateCompileOptions(const CompileOptions &o) {
   if (o.kvRingStages != -1 && !abi::isValidKvRingStages(o.kvRingStages))
     return "kv-ring-stages must be -1 (by target), 0 (registers) or 2.." +
            std::to_string(abi::kMaxKvRingStages) + ", got " + std::to_string(o.kvRingStages);
+  if (std::string bad = schedule::validateDeviceList(o.tuneFor); !bad.empty())
+    return "tune-for: " + bad;
   return {};
 }
 
@@ -40,6 +43,7 @@ std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
   steps.push_back({"tessel-softmax-as-reduction", [o](OpPassManager &pm) {
                      SoftmaxAsReductionOptions opts;
                      opts.tile = o.tile;
+                     opts.tuneFor = o.tuneFor;
                      pm.addNestedPass<func::FuncOp>(createSoftmaxAsReduction(opts));
                    }});
   steps.push_back({"tessel-stream-k", [o](OpPassManager &pm) {
@@ -47,6 +51,7 @@ std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
                      opts.tile = o.tile;
                      opts.workers = o.workers;
                      opts.fixup = o.fixup;
+                     opts.tuneFor = o.tuneFor;
                      pm.addNestedPass<func::FuncOp>(createStreamK(opts));
                    }});
   steps.push_back({"tessel-lower-to-gpu", [o](OpPassManager &pm) {
@@ -125,6 +130,10 @@ struct CompilePipelineOptions : PassPipelineOptions<CompilePipelineOptions> {
       llvm::cl::desc("diagnostic build: every CTA records its phases' clocks after the "
                      "workspace"),
       llvm::cl::init(false)};
+  Option<std::string> tuneFor{
+      *this, "tune-for",
+      llvm::cl::desc("comma-separated GPUs whose cost models choose the tile (h100, h200)"),
+      llvm::cl::init("h100,h200")};
 };
 
 /// Stands in for the pipeline when its options are invalid, so the error reaches the
@@ -146,8 +155,8 @@ void registerCompilePipeline() {
       "tessel-compile-pipeline",
       "tessel dialect -> PTX in a gpu.binary + tessel.launch_plan (what tesselc runs)",
       [](OpPassManager &pm, const CompilePipelineOptions &o) {
-        CompileOptions options{o.target,  o.tile,         o.workers,
-                               o.fixup,   o.kvRingStages, o.tracePhases};
+        CompileOptions options{o.target,  o.tile,         o.workers,    o.fixup,
+                               o.kvRingStages, o.tracePhases, o.tuneFor};
         std::string error;
         if (failed(buildCompilePipeline(pm, options, "", error)))
           pm.addPass(std::make_unique<InvalidPipelinePass>(error));

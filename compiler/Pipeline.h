@@ -18,6 +18,9 @@ struct CompileOptions {
   std::string fixup = "auto";   // in-kernel | separate | auto
   int64_t kvRingStages = -1;    // -1: by target (effectiveKvRingStages)
   bool tracePhases = false;     // diagnostic build: per-CTA phase clocks (AttentionABI.h)
+  // The GPUs whose cost models choose the tile (CostModel.h knownDevices): one sm_90 PTX
+  // runs on the H100 and the H200, so by default it is tuned for both.
+  std::string tuneFor = "h100,h200";
 };
 
 /// K/V ring stages on sm_90 when the options do not say (sm_80: 0, K/V straight to

@@ -16,6 +16,9 @@ def SoftmaxAsReduction : Pass<"tessel-softmax-as-reduction", "::mlir::func::Func
   let options = [
     Option<"tile", "tile", "int64_t", /*default=*/"-1",
            "KV tokens per tile; -1 lets the stream-K cost model choose">,
+    Option<"tuneFor", "tune-for", "std::string", /*default=*/"\"h100,h200\"",
+           "comma-separated GPUs whose cost models the tile choice must serve "
+           "(runtime/schedule/CostModel.h knownDevices)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
@@ -37,6 +40,8 @@ def StreamK : Pass<"tessel-stream-k", "::mlir::func::FuncOp"> {
            "persistent workers; 0 = SMs x resident CTAs per SM, decided at load">,
     Option<"fixup", "fixup", "std::string", /*default=*/"\"auto\"",
            "fix-up strategy: in-kernel, separate, or auto (the cost model's choice)">,
+    Option<"tuneFor", "tune-for", "std::string", /*default=*/"\"h100,h200\"",
+           "comma-separated GPUs whose cost models the fix-up choice must serve">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

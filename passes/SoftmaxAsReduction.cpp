@@ -25,8 +25,8 @@ Value dimValue(PatternRewriter &rewriter, Location loc, Value tensor, int64_t di
 }
 
 struct AttentionToFold : OpRewritePattern<AttentionOp> {
-  AttentionToFold(MLIRContext *ctx, int64_t tile)
-      : OpRewritePattern<AttentionOp>(ctx), tile(tile) {}
+  AttentionToFold(MLIRContext *ctx, int64_t tile, std::string tuneFor)
+      : OpRewritePattern<AttentionOp>(ctx), tile(tile), tuneFor(std::move(tuneFor)) {}
 
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -36,7 +36,8 @@ struct AttentionToFold : OpRewritePattern<AttentionOp> {
     if (tileTokens < 0) {
       schedule::KernelShape shape =
           kernelShapeOf(op.getQuery(), op.getKeyCache(), op.getValueCache());
-      tileTokens = schedule::chooseConfig(shape, schedule::DeviceModel::h100(shape)).tile;
+      tileTokens =
+          schedule::chooseConfig(shape, schedule::deviceModelsFor(tuneFor, shape)).tile;
     }
 
     Type f32 = rewriter.getF32Type();
@@ -75,6 +76,7 @@ struct AttentionToFold : OpRewritePattern<AttentionOp> {
   }
 
   int64_t tile;
+  std::string tuneFor; // validated by the pass
 };
 
 struct SoftmaxAsReductionPass
@@ -89,8 +91,13 @@ struct SoftmaxAsReductionPass
           << static_cast<int64_t>(tile);
       return signalPassFailure();
     }
+    if (std::string bad = schedule::validateDeviceList(tuneFor); !bad.empty()) {
+      mlir::emitError(getOperation().getLoc()) << "tessel-softmax-as-reduction: tune-for: "
+                                               << bad;
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    patterns.add<AttentionToFold>(&getContext(), tile);
+    patterns.add<AttentionToFold>(&getContext(), tile, tuneFor);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

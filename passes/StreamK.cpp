@@ -110,9 +110,10 @@ FailureOr<AttentionFold> matchFold(Value sum, Value acc) {
 }
 
 struct FoldToStreamK : OpRewritePattern<SoftmaxFinalizeOp> {
-  FoldToStreamK(MLIRContext *ctx, int64_t tile, int64_t workers, FixupAttr fixup)
+  FoldToStreamK(MLIRContext *ctx, int64_t tile, int64_t workers, FixupAttr fixup,
+                std::string tuneFor)
       : OpRewritePattern<SoftmaxFinalizeOp>(ctx), tile(tile), workers(workers),
-        fixup(fixup) {}
+        fixup(fixup), tuneFor(std::move(tuneFor)) {}
 
   LogicalResult matchAndRewrite(SoftmaxFinalizeOp op,
                                 PatternRewriter &rewriter) const override {
@@ -130,7 +131,7 @@ struct FoldToStreamK : OpRewritePattern<SoftmaxFinalizeOp> {
     if (!fixupAttr) {
       schedule::KernelShape shape =
           kernelShapeOf(partial.getQuery(), partial.getKeyCache(), partial.getValueCache());
-      auto choice = schedule::chooseConfig(shape, schedule::DeviceModel::h100(shape));
+      auto choice = schedule::chooseConfig(shape, schedule::deviceModelsFor(tuneFor, shape));
       fixupAttr = FixupAttr::get(getContext(), choice.fixup == schedule::Fixup::InKernel
                                                    ? Fixup::in_kernel
                                                    : Fixup::separate);
@@ -157,6 +158,7 @@ struct FoldToStreamK : OpRewritePattern<SoftmaxFinalizeOp> {
 
   int64_t tile, workers;
   FixupAttr fixup; // null: the cost model decides
+  std::string tuneFor; // validated by the pass
 };
 
 struct StreamKPass : tessel::impl::StreamKBase<StreamKPass> {
@@ -181,8 +183,11 @@ struct StreamKPass : tessel::impl::StreamKBase<StreamKPass> {
       return fail("unknown fix-up strategy '" + fixup +
                   "' (expected in-kernel, separate or auto)");
 
+    if (std::string bad = schedule::validateDeviceList(tuneFor); !bad.empty())
+      return fail("tune-for: " + bad);
+
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldToStreamK>(&getContext(), tile, workers, fixupAttr);
+    patterns.add<FoldToStreamK>(&getContext(), tile, workers, fixupAttr, tuneFor);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

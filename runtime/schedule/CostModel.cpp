@@ -22,6 +22,74 @@ DeviceModel DeviceModel::h100(const KernelShape &shape) {
   return d;
 }
 
+DeviceModel DeviceModel::h200(const KernelShape &shape) {
+  // Fitted by `tessel-calibrate docs/measurements/2026-12-01-v28-h200-tile-sweep.log
+  // --device h200` (tiles 32..256 x 20 cases x 2 rounds, v28 kernels: the K/V ring on
+  // sm_90, the fma merge); a lit test re-runs the fit and fails if these drift from it.
+  // bandwidth and launchUs are measured directly (ANCHORS.md, H200 table).
+  DeviceModel d;
+  d.bandwidth = 4.70e6, d.launchUs = 0.72;
+  if (kernelClass(shape) == KernelClass::SmallGroup) {
+    d.workerBandwidth = 30e3, d.segmentUs = 1.75, d.tileUs = 0.04;
+    d.fixupUs = 2.25, d.fixupBatchUs = 0.25;
+  } else {
+    d.workerBandwidth = 80e3, d.segmentUs = 0.25, d.tileUs = 0.08;
+    d.fixupUs = 4.75, d.fixupBatchUs = 0.25;
+  }
+  return d;
+}
+
+const std::vector<std::string> &knownDevices() {
+  static const std::vector<std::string> names{"h100", "h200"};
+  return names;
+}
+
+std::optional<DeviceModel> deviceModelNamed(const std::string &name,
+                                            const KernelShape &shape) {
+  if (name == "h100")
+    return DeviceModel::h100(shape);
+  if (name == "h200")
+    return DeviceModel::h200(shape);
+  return std::nullopt;
+}
+
+namespace {
+std::vector<std::string> splitList(const std::string &list) {
+  std::vector<std::string> names;
+  size_t begin = 0;
+  while (true) {
+    size_t comma = list.find(',', begin);
+    names.push_back(list.substr(begin, comma == std::string::npos ? comma : comma - begin));
+    if (comma == std::string::npos)
+      return names;
+    begin = comma + 1;
+  }
+}
+} // namespace
+
+std::string allKnownDevices() {
+  std::string list;
+  for (const std::string &name : knownDevices())
+    list += (list.empty() ? "" : ",") + name;
+  return list;
+}
+
+std::string validateDeviceList(const std::string &list) {
+  for (const std::string &name : splitList(list))
+    if (!deviceModelNamed(name, KernelShape{1, 1, 1, 1, 2}))
+      return "unknown device '" + name + "' in '" + list + "' (known: " + allKnownDevices() +
+             ")";
+  return {};
+}
+
+std::vector<DeviceModel> deviceModelsFor(const std::string &list, const KernelShape &shape) {
+  std::vector<DeviceModel> models;
+  for (const std::string &name : splitList(list))
+    if (std::optional<DeviceModel> d = deviceModelNamed(name, shape))
+      models.push_back(*d);
+  return models;
+}
+
 double floorMicros(const TileSpace &space, const KernelShape &shape,
                    const DeviceModel &device) {
   double bytes = 0;
@@ -116,18 +184,20 @@ std::vector<ShapeClass> representativeClasses() {
   return classes;
 }
 
-Choice chooseConfig(const KernelShape &shape, const DeviceModel &device,
+Choice chooseConfig(const KernelShape &shape, const std::vector<DeviceModel> &devices,
                     const std::vector<ShapeClass> &classes) {
   Choice best{0, Fixup::InKernel, std::numeric_limits<double>::infinity()};
   for (int64_t tile = 16; tile <= 512; tile *= 2) {
     double worst = 0;
     for (const ShapeClass &c : classes) {
       TileSpace space = buildTileSpace(c.lens, tile, shape.kvHeads);
-      double floor = floorMicros(space, shape, device);
-      if (floor <= 0)
-        continue;
-      double t = predictMicros(space, shape, device, device.capacity(), Fixup::InKernel);
-      worst = std::max(worst, t / floor);
+      for (const DeviceModel &device : devices) {
+        double floor = floorMicros(space, shape, device);
+        if (floor <= 0)
+          continue;
+        double t = predictMicros(space, shape, device, device.capacity(), Fixup::InKernel);
+        worst = std::max(worst, t / floor);
+      }
     }
     // Ties go to the larger tile: fewer, longer loads and fewer flags.
     if (worst <= best.worstSlowdown * (1 + 1e-9))

@@ -13,6 +13,8 @@
 #include "runtime/schedule/StreamKSchedule.h"
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace tessel::schedule {
@@ -41,8 +43,8 @@ inline const char *kernelClassName(KernelClass c) {
 }
 
 /// Device constants in microseconds and bytes per microsecond, for one kernel class.
-/// `h100(shape)` holds the values tessel-calibrate fitted to H100 measurements
-/// (docs/cost-model.md has the data and the command).
+/// `h100(shape)` and `h200(shape)` hold the values tessel-calibrate fitted to each GPU's
+/// tile sweep (docs/cost-model.md has the data and the commands).
 struct DeviceModel {
   int64_t sms = 132;
   int64_t ctasPerSm = 2;
@@ -55,7 +57,22 @@ struct DeviceModel {
   double fixupBatchUs = 0.0;       // each further batch of kFixupMergeBatch slots
   int64_t capacity() const { return sms * ctasPerSm; }
   static DeviceModel h100(const KernelShape &shape);
+  static DeviceModel h200(const KernelShape &shape);
 };
+
+/// The GPUs the model is calibrated for, by the names tesselc's --tune-for takes
+/// ("h100", "h200": both run the same sm_90 PTX).
+const std::vector<std::string> &knownDevices();
+/// The model of a known device for `shape`'s kernel class; nullopt for an unknown name.
+std::optional<DeviceModel> deviceModelNamed(const std::string &name,
+                                            const KernelShape &shape);
+/// The default of --tune-for: every known device, comma-separated.
+std::string allKnownDevices();
+/// Empty when `list` is a non-empty comma-separated list of known device names, else a
+/// message naming the bad entry and the known names.
+std::string validateDeviceList(const std::string &list);
+/// The models of a validated list for `shape`'s kernel class.
+std::vector<DeviceModel> deviceModelsFor(const std::string &list, const KernelShape &shape);
 
 /// Contributor slots merged in one step (the kernel's batch). Since v18 the kernel loads
 /// the next batch while merging one, so each further batch costs its transfer more than
@@ -107,9 +124,15 @@ struct Choice {
 };
 
 /// Tile candidates are 16..512 (powers of two); in_kernel is preferred because one
-/// launch with no partial round trip is never slower under this model.
-Choice chooseConfig(const KernelShape &shape, const DeviceModel &device,
+/// launch with no partial round trip is never slower under this model. With several
+/// devices (one PTX runs on each of them) the worst slowdown is taken over every
+/// device's prediction against that device's own floor.
+Choice chooseConfig(const KernelShape &shape, const std::vector<DeviceModel> &devices,
                     const std::vector<ShapeClass> &classes = representativeClasses());
+inline Choice chooseConfig(const KernelShape &shape, const DeviceModel &device,
+                           const std::vector<ShapeClass> &classes = representativeClasses()) {
+  return chooseConfig(shape, std::vector<DeviceModel>{device}, classes);
+}
 
 } // namespace tessel::schedule
 

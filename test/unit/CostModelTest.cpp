@@ -88,6 +88,49 @@ TEST(CostModel, ConstantsDependOnTheKernelClass) {
               a.fixupBatchUs != b.fixupBatchUs);
 }
 
+TEST(CostModel, KnowsItsDevicesByName) {
+  KernelShape mha{32, 32, 128, 128, 2};
+  for (const std::string &name : knownDevices())
+    EXPECT_TRUE(deviceModelNamed(name, mha).has_value()) << name;
+  EXPECT_FALSE(deviceModelNamed("h300", mha).has_value());
+  EXPECT_FALSE(deviceModelNamed("", mha).has_value());
+  // The directly measured ceilings (ANCHORS.md) differ per device.
+  EXPECT_DOUBLE_EQ(deviceModelNamed("h100", mha)->bandwidth, 3.14e6);
+  EXPECT_DOUBLE_EQ(deviceModelNamed("h200", mha)->bandwidth, 4.70e6);
+  EXPECT_DOUBLE_EQ(deviceModelNamed("h200", mha)->launchUs, 0.72);
+}
+
+TEST(CostModel, SeveralDevicesTakeTheWorstSlowdownOverAll) {
+  // One device's choice is the multi-device choice of that device alone; with two, the
+  // worst slowdown is at least each one's own (same tile candidates and classes).
+  for (KernelShape shape : {llama8b(), KernelShape{32, 32, 128, 128, 2}}) {
+    DeviceModel h100 = DeviceModel::h100(shape), h200 = DeviceModel::h200(shape);
+    Choice one = chooseConfig(shape, h100);
+    Choice alone = chooseConfig(shape, std::vector<DeviceModel>{h100});
+    EXPECT_EQ(one.tile, alone.tile);
+    EXPECT_DOUBLE_EQ(one.worstSlowdown, alone.worstSlowdown);
+    Choice both = chooseConfig(shape, std::vector<DeviceModel>{h100, h200});
+    EXPECT_GE(both.worstSlowdown, one.worstSlowdown - 1e-12);
+    EXPECT_GE(both.worstSlowdown, chooseConfig(shape, h200).worstSlowdown - 1e-12);
+  }
+}
+
+TEST(CostModel, TileChoicesOfTheCalibratedDevices) {
+  // What the fits say (docs/cost-model.md): GQA-8 wants 128 on both GPUs; MHA 256 on the
+  // H100 (v18 sweep: 64-256 within 1.6%) and 128 on the H200 (v28 sweep: 256 is 8.9%
+  // slower at 1x1024); for the pair, one PTX on both, 128.
+  KernelShape mha{32, 32, 128, 128, 2};
+  EXPECT_EQ(chooseConfig(llama8b(), DeviceModel::h100(llama8b())).tile, 128);
+  EXPECT_EQ(chooseConfig(llama8b(), DeviceModel::h200(llama8b())).tile, 128);
+  EXPECT_EQ(chooseConfig(mha, DeviceModel::h100(mha)).tile, 256);
+  EXPECT_EQ(chooseConfig(mha, DeviceModel::h200(mha)).tile, 128);
+  EXPECT_EQ(chooseConfig(mha, {DeviceModel::h100(mha), DeviceModel::h200(mha)}).tile, 128);
+  EXPECT_EQ(
+      chooseConfig(llama8b(), {DeviceModel::h100(llama8b()), DeviceModel::h200(llama8b())})
+          .tile,
+      128);
+}
+
 TEST(Calibration, RecoversConstantsOnTheGrid) {
   // Synthetic step times from a known model (every constant on the search grid): the fit
   // must find it exactly, with zero error.

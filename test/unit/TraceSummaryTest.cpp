@@ -58,6 +58,22 @@ TEST(TraceSummary, ConvertsClocksAndFindsTheCriticalPath) {
       << json;
 }
 
+TEST(TraceSummary, CountsTheSmsOfTheWorkingCtas) {
+  // Four working CTAs on SMs 3, 3, 3 and 7, and an idle one on SM 9.
+  std::vector<uint64_t> w;
+  for (int64_t sm : {3, 7, 3, 3})
+    addRecord(w, 5000, 100, 100, 100, 0, 1, sm);
+  addRecord(w, 5000, 100, 0, 0, 0, 0, 9);
+  TraceSummary s;
+  std::string error;
+  ASSERT_TRUE(summariseTrace(w, s, error)) << error;
+  EXPECT_EQ(s.workingSms, 2);
+  EXPECT_EQ(s.mostWorkingPerSm, 3);
+  std::string json = traceSummaryJson(s);
+  EXPECT_NE(json.find("\"working_sms\": 2, \"most_working_per_sm\": 3"), std::string::npos)
+      << json;
+}
+
 TEST(TraceSummary, RejectsEmptyAndBackwardRecords) {
   TraceSummary s;
   std::string error;

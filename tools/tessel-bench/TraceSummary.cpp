@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 namespace tessel::bench {
 namespace {
@@ -61,6 +62,7 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
   auto us = [&](uint64_t from, uint64_t to) { return double(to - from) * s.nsPerCycle / 1e3; };
   std::vector<double> start, prologue, stream, finish, rest, end;
   uint64_t lastExit = 0;
+  std::map<int64_t, int64_t> workingPerSm;
   for (const uint64_t *w : records) {
     CtaPhases p;
     p.start = double(w[kTraceEntryGlobalNs] - first) / 1e3;
@@ -81,6 +83,7 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
       stream.push_back(p.stream);
       finish.push_back(p.finish);
       rest.push_back(p.rest);
+      ++workingPerSm[p.smid];
     } else {
       ++s.idleCtas;
     }
@@ -90,6 +93,9 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
     }
   }
   s.spanUs = double(lastExit - first) / 1e3;
+  s.workingSms = static_cast<int64_t>(workingPerSm.size());
+  for (const auto &[sm, n] : workingPerSm)
+    s.mostWorkingPerSm = std::max(s.mostWorkingPerSm, n);
   s.start = quantiles(start);
   s.prologue = quantiles(prologue);
   s.stream = quantiles(stream);
@@ -101,12 +107,13 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
 }
 
 std::string traceSummaryJson(const TraceSummary &s) {
-  char head[256], last[320];
+  char head[320], last[320];
   std::snprintf(head, sizeof head,
-                "{\"ctas\": %lld, \"idle_ctas\": %lld, \"ns_per_cycle\": %.4f, "
+                "{\"ctas\": %lld, \"idle_ctas\": %lld, \"working_sms\": %lld, "
+                "\"most_working_per_sm\": %lld, \"ns_per_cycle\": %.4f, "
                 "\"timer_step_ns\": %.0f, \"span_us\": %.3f, ",
-                (long long)s.ctas, (long long)s.idleCtas, s.nsPerCycle, s.timerStepNs,
-                s.spanUs);
+                (long long)s.ctas, (long long)s.idleCtas, (long long)s.workingSms,
+                (long long)s.mostWorkingPerSm, s.nsPerCycle, s.timerStepNs, s.spanUs);
   std::snprintf(last, sizeof last,
                 "\"last_cta\": {\"smid\": %lld, \"segments\": %lld, \"start\": %.3f, "
                 "\"prologue\": %.3f, \"stream\": %.3f, \"finish\": %.3f, \"rest\": %.3f, "

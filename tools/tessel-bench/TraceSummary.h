@@ -29,6 +29,10 @@ struct TraceSummary {
   double nsPerCycle = 0;          // sum of globaltimer spans / sum of clock64 spans
   double timerStepNs = 0;         // smallest nonzero difference between entry stamps
   double spanUs = 0;              // last exit - first entry (globaltimer)
+  // Placement of the CTAs with segments: on how many SMs they ran, and the most that
+  // shared one SM (a launch whose working CTAs pair up on half the SMs streams through
+  // half the SMs' load pipes).
+  int64_t workingSms = 0, mostWorkingPerSm = 0;
   // Over all CTAs: start, prologue, end; over CTAs with segments: stream, finish, rest.
   Quantiles start{}, prologue{}, stream{}, finish{}, rest{}, end{};
   CtaPhases last; // the CTA that exits last: the launch's critical path

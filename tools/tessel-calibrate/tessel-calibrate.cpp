@@ -1,13 +1,14 @@
 // tessel-calibrate: fits the stream-K cost model's constants to tessel-bench logs.
 //
-//   tessel-calibrate LOG... [--check-h100]
+//   tessel-calibrate LOG... [--device h100|h200] [--check]
 //
-// LOG: tessel-bench output (one JSON object per line; other lines are ignored). Prints
-// the fitted constants, each measurement beside its prediction, the measured and
-// predicted best tile per case, and the tile `chooseConfig` picks per kernel shape under
-// the fitted constants — one fit per kernel class (CostModel.h). --check-h100 exits 1
-// unless each fit equals DeviceModel::h100() for its class (a lit test runs it on the
-// committed sweep, so the constants cannot drift from the data).
+// LOG: tessel-bench output (one JSON object per line; other lines are ignored), measured
+// on the --device (default h100), whose directly measured bandwidth and launch time the
+// fit keeps. Prints the fitted constants, each measurement beside its prediction, the
+// measured and predicted best tile per case, and the tile `chooseConfig` picks per kernel
+// shape under the fitted constants — one fit per kernel class (CostModel.h). --check
+// exits 1 unless each fit equals the device's DeviceModel for its class (lit tests run it
+// on the committed sweeps, so the constants cannot drift from the data).
 #include "runtime/schedule/Calibration.h"
 #include "runtime/schedule/LensSpec.h"
 
@@ -116,10 +117,13 @@ void report(const std::vector<Measurement> &data, const Calibration &c) {
 int main(int argc, char **argv) {
   std::vector<std::string> logs;
   bool check = false;
+  std::string device = "h100";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--check-h100")
+    if (arg == "--check")
       check = true;
+    else if (arg == "--device" && i + 1 < argc)
+      device = argv[++i];
     else if (!arg.empty() && arg[0] == '-') {
       std::fprintf(stderr, "tessel-calibrate: unknown option '%s'\n", arg.c_str());
       return 2;
@@ -127,7 +131,12 @@ int main(int argc, char **argv) {
       logs.push_back(arg);
   }
   if (logs.empty()) {
-    std::fprintf(stderr, "usage: tessel-calibrate LOG... [--check-h100]\n");
+    std::fprintf(stderr, "usage: tessel-calibrate LOG... [--device h100|h200] [--check]\n");
+    return 2;
+  }
+  if (!deviceModelNamed(device, KernelShape{32, 8, 128, 128, 2})) {
+    std::fprintf(stderr, "tessel-calibrate: --device takes one of %s, got '%s'\n",
+                 allKnownDevices().c_str(), device.c_str());
     return 2;
   }
   std::vector<Measurement> data;
@@ -148,7 +157,7 @@ int main(int argc, char **argv) {
     byClass[kernelClass(m.shape)].push_back(m);
   bool drift = false;
   for (const auto &[cls, measurements] : byClass) {
-    DeviceModel reference = DeviceModel::h100(measurements.front().shape);
+    DeviceModel reference = *deviceModelNamed(device, measurements.front().shape);
     Calibration c = calibrate(measurements, reference);
     std::printf("== kernel class %s: fitted on %zu measurements\n", kernelClassName(cls),
                 measurements.size());
@@ -157,7 +166,7 @@ int main(int argc, char **argv) {
                 100 * c.maxRelError);
     report(measurements, c);
     if (check && !sameModel(c.model, reference)) {
-      std::printf("DeviceModel::h100() differs from this fit; it has: ");
+      std::printf("DeviceModel::%s() differs from this fit; it has: ", device.c_str());
       printModel(reference);
       drift = true;
     }

@@ -53,6 +53,11 @@ static cl::opt<int64_t> kvRingStages(
     cl::desc("stages of the tensor-core loop's K/V ring in shared memory (-1: by "
              "target, 2 on sm_90, 0 on sm_80; 0: K/V straight to registers; else 2..4)"),
     cl::init(-1), cl::cat(category));
+static cl::opt<std::string> tuneFor(
+    "tune-for",
+    cl::desc("comma-separated GPUs whose cost models choose the tile: h100, h200 (default "
+             "both: one sm_90 PTX runs on either)"),
+    cl::init("h100,h200"), cl::cat(category));
 static cl::opt<bool> tracePhases(
     "trace-phases",
     cl::desc("diagnostic build: thread 0 of every CTA records clock64/globaltimer at the "
@@ -158,7 +163,8 @@ int main(int argc, char **argv) {
                               "tesselc: tessel-dialect model -> PTX + launch manifest\n"
                               "  --stop-after=PASS  stop after this pass (with --emit=mlir)\n");
 
-  tessel::CompileOptions options{target, tile, workers, fixup, kvRingStages, tracePhases};
+  tessel::CompileOptions options{target,       tile,        workers, fixup,
+                                 kvRingStages, tracePhases, tuneFor};
   if (std::string err = tessel::validateCompileOptions(options); !err.empty())
     return fail(err);
 

@@ -30,17 +30,24 @@ Value AttentionKernelEmitter::slotPtr(Value slot) {
   return kb.gep(workspace, kb.f32(), index);
 }
 
+AttentionKernelEmitter::SlotFields AttentionKernelEmitter::slotFields(Value slot, Value e) {
+  const int64_t G = group(), oAt = abi::slotOFloats(G);
+  Value h = kb.divu(e, kb.c32(spec.vDim));
+  return {kb.gep(slot, kb.f32(), h), kb.gep(slot, kb.f32(), kb.add(kb.c32(G), h)),
+          kb.gep(slot, kb.f32(), kb.add(kb.c32(oAt), e))};
+}
+
 void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot) {
   Value p = slotPtr(slot);
-  const int64_t G = group(), oAt = abi::slotOFloats(G);
   for (int64_t k = 0; k < chunksPerThread(); ++k) {
     kb.ifThen(chunkValid(k), [&] {
       Value e = chunkElement(k);
-      Value h = kb.divu(e, kb.c32(spec.vDim)), d = kb.remu(e, kb.c32(spec.vDim));
-      kb.store(s.o[k], kb.gep(p, kb.f32(), kb.add(kb.c32(oAt), e)), chunkAlign());
-      kb.ifThen(kb.cmp(CmpIPredicate::eq, d, kb.c32(0)), [&] {
-        kb.store(s.m[k], kb.gep(p, kb.f32(), h), 4);
-        kb.store(s.l[k], kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4);
+      SlotFields f = slotFields(p, e);
+      kb.store(s.o[k], f.o, chunkAlign());
+      // One thread per head writes its m and l: the one holding the head's first chunk.
+      kb.ifThen(kb.cmp(CmpIPredicate::eq, kb.remu(e, kb.c32(spec.vDim)), kb.c32(0)), [&] {
+        kb.store(s.m[k], f.m, 4);
+        kb.store(s.l[k], f.l, 4);
       });
     });
   }
@@ -48,15 +55,12 @@ void AttentionKernelEmitter::writeSlot(const ElementState &s, Value slot) {
 
 ElementState AttentionKernelEmitter::loadSlotState(Value slot) {
   Value p = slotPtr(slot);
-  const int64_t G = group(), oAt = abi::slotOFloats(G);
   ElementState s;
   for (int64_t k = 0; k < chunksPerThread(); ++k) {
-    Value e = clampedChunkElement(k);
-    Value h = kb.divu(e, kb.c32(spec.vDim));
-    s.m.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), h), 4));
-    s.l.push_back(kb.load(kb.f32(), kb.gep(p, kb.f32(), kb.add(kb.c32(G), h)), 4));
-    s.o.push_back(
-        kb.load(chunkType(), kb.gep(p, kb.f32(), kb.add(kb.c32(oAt), e)), chunkAlign()));
+    SlotFields f = slotFields(p, clampedChunkElement(k));
+    s.m.push_back(kb.load(kb.f32(), f.m, 4));
+    s.l.push_back(kb.load(kb.f32(), f.l, 4));
+    s.o.push_back(kb.load(chunkType(), f.o, chunkAlign()));
   }
   return s;
 }
@@ -99,15 +103,14 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
   Value batchStep = kb.c32(kMergeBatch * stride);
   // This thread's chunks' m, l and o in slot 0, once: slot j's are j slots further (an
   // add per access instead of the slot's whole address).
-  const int64_t G = group(), oAt = abi::slotOFloats(G);
+  const int64_t G = group();
   Value slot0 = slotPtr(kb.c32(0));
   Values baseM, baseL, baseO;
   for (int64_t k = 0; k < chunksPerThread(); ++k) {
-    Value e = clampedChunkElement(k);
-    Value h = kb.divu(e, kb.c32(spec.vDim));
-    baseM.push_back(kb.gep(slot0, kb.f32(), h));
-    baseL.push_back(kb.gep(slot0, kb.f32(), kb.add(kb.c32(G), h)));
-    baseO.push_back(kb.gep(slot0, kb.f32(), kb.add(kb.c32(oAt), e)));
+    SlotFields f = slotFields(slot0, clampedChunkElement(k));
+    baseM.push_back(f.m);
+    baseL.push_back(f.l);
+    baseO.push_back(f.o);
   }
   auto loadBatch = [&](Value j0) {
     Values loaded;

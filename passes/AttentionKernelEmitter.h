@@ -158,6 +158,13 @@ private:
 
   // Workspace.
   Value slotPtr(Value slot); // f32 pointer to the slot
+  /// Where chunk element e's state lives in the slot at `slot` (an f32 pointer): m at
+  /// h = e / Dv, l at G + h, o at slotOFloats(G) + e (abi::slotFloats). The one place that
+  /// spells the slot's layout for writeSlot, loadSlotState and mergeSlots.
+  struct SlotFields {
+    Value m, l, o;
+  };
+  SlotFields slotFields(Value slot, Value e);
   Value counterRegionWords(); // u32 words of one counter region (launched grid, padded)
   Value counterPtr(Value worker);      // head counters
   Value groupCounterPtr(Value worker); // arrival-group counters

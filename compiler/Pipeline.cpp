@@ -1,7 +1,6 @@
 #include "compiler/Pipeline.h"
 
 #include "passes/Passes.h"
-#include "runtime/schedule/CostModel.h"
 #include "runtime/abi/AttentionABI.h"
 
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
@@ -133,7 +132,7 @@ struct CompilePipelineOptions : PassPipelineOptions<CompilePipelineOptions> {
   Option<std::string> tuneFor{
       *this, "tune-for",
       llvm::cl::desc("comma-separated GPUs whose cost models choose the tile (h100, h200)"),
-      llvm::cl::init("h100,h200")};
+      llvm::cl::init(schedule::kDefaultTuneFor)};
 };
 
 /// Stands in for the pipeline when its options are invalid, so the error reaches the

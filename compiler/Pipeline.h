@@ -3,6 +3,8 @@
 #ifndef TESSEL_COMPILER_PIPELINE_H
 #define TESSEL_COMPILER_PIPELINE_H
 
+#include "runtime/schedule/CostModel.h"
+
 #include "mlir/Pass/PassManager.h"
 
 #include <functional>
@@ -20,7 +22,7 @@ struct CompileOptions {
   bool tracePhases = false;     // diagnostic build: per-CTA phase clocks (AttentionABI.h)
   // The GPUs whose cost models choose the tile (CostModel.h knownDevices): one sm_90 PTX
   // runs on the H100 and the H200, so by default it is tuned for both.
-  std::string tuneFor = "h100,h200";
+  std::string tuneFor = schedule::kDefaultTuneFor;
 };
 
 /// K/V ring stages on sm_90 when the options do not say (sm_80: 0, K/V straight to

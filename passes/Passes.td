@@ -16,6 +16,7 @@ def SoftmaxAsReduction : Pass<"tessel-softmax-as-reduction", "::mlir::func::Func
   let options = [
     Option<"tile", "tile", "int64_t", /*default=*/"-1",
            "KV tokens per tile; -1 lets the stream-K cost model choose">,
+    // The default is schedule::kDefaultTuneFor (CostModel.h), spelled out for tablegen.
     Option<"tuneFor", "tune-for", "std::string", /*default=*/"\"h100,h200\"",
            "comma-separated GPUs whose cost models the tile choice must serve "
            "(runtime/schedule/CostModel.h knownDevices)">,

@@ -1,6 +1,7 @@
 #include "runtime/schedule/CostModel.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 
 namespace tessel::schedule {
@@ -84,9 +85,11 @@ std::string validateDeviceList(const std::string &list) {
 
 std::vector<DeviceModel> deviceModelsFor(const std::string &list, const KernelShape &shape) {
   std::vector<DeviceModel> models;
-  for (const std::string &name : splitList(list))
-    if (std::optional<DeviceModel> d = deviceModelNamed(name, shape))
-      models.push_back(*d);
+  for (const std::string &name : splitList(list)) {
+    std::optional<DeviceModel> d = deviceModelNamed(name, shape);
+    assert(d && "deviceModelsFor: validate the list first (validateDeviceList)");
+    models.push_back(*d);
+  }
   return models;
 }
 

@@ -66,12 +66,16 @@ const std::vector<std::string> &knownDevices();
 /// The model of a known device for `shape`'s kernel class; nullopt for an unknown name.
 std::optional<DeviceModel> deviceModelNamed(const std::string &name,
                                             const KernelShape &shape);
-/// The default of --tune-for: every known device, comma-separated.
+/// Every known device, comma-separated.
 std::string allKnownDevices();
+/// The default of --tune-for and of the passes' tune-for options (Passes.td spells the
+/// same literal; a unit test keeps it equal to allKnownDevices()).
+inline constexpr const char *kDefaultTuneFor = "h100,h200";
 /// Empty when `list` is a non-empty comma-separated list of known device names, else a
 /// message naming the bad entry and the known names.
 std::string validateDeviceList(const std::string &list);
-/// The models of a validated list for `shape`'s kernel class.
+/// The models of a validated list for `shape`'s kernel class (never empty: an unknown
+/// name is a programming error here, diagnosed by validateDeviceList before).
 std::vector<DeviceModel> deviceModelsFor(const std::string &list, const KernelShape &shape);
 
 /// Contributor slots merged in one step (the kernel's batch). Since v18 the kernel loads

@@ -93,6 +93,10 @@ TEST(CostModel, KnowsItsDevicesByName) {
   for (const std::string &name : knownDevices())
     EXPECT_TRUE(deviceModelNamed(name, mha).has_value()) << name;
   EXPECT_FALSE(deviceModelNamed("h300", mha).has_value());
+  EXPECT_EQ(std::string(kDefaultTuneFor), allKnownDevices());
+  EXPECT_EQ(validateDeviceList(kDefaultTuneFor), "");
+  EXPECT_EQ(deviceModelsFor(kDefaultTuneFor, mha).size(), knownDevices().size());
+  EXPECT_NE(validateDeviceList("h100,,h200").find("unknown device ''"), std::string::npos);
   EXPECT_FALSE(deviceModelNamed("", mha).has_value());
   // The directly measured ceilings (ANCHORS.md) differ per device.
   EXPECT_DOUBLE_EQ(deviceModelNamed("h100", mha)->bandwidth, 3.14e6);

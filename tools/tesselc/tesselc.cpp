@@ -57,7 +57,7 @@ static cl::opt<std::string> tuneFor(
     "tune-for",
     cl::desc("comma-separated GPUs whose cost models choose the tile: h100, h200 (default "
              "both: one sm_90 PTX runs on either)"),
-    cl::init("h100,h200"), cl::cat(category));
+    cl::init(tessel::schedule::kDefaultTuneFor), cl::cat(category));
 static cl::opt<bool> tracePhases(
     "trace-phases",
     cl::desc("diagnostic build: thread 0 of every CTA records clock64/globaltimer at the "

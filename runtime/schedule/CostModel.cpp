@@ -6,38 +6,43 @@
 
 namespace tessel::schedule {
 
-DeviceModel DeviceModel::h100(const KernelShape &shape) {
-  // Fitted by `tessel-calibrate docs/measurements/2026-11-24-v18-h100-tile-sweep.log`
-  // (tiles 32..256 x 20 cases, v18 kernels: group > 2 on tensor cores reading K in whole
-  // lines, one arrival group up to 32, pipelined one-step batch merges); a lit test
-  // re-runs the fit and fails if these drift from it.
-  // bandwidth and launchUs are measured directly (ANCHORS.md).
+namespace {
+/// The five constants tessel-calibrate fits per kernel class (Calibration.h).
+struct FittedConstants {
+  double workerBandwidth, segmentUs, tileUs, fixupUs, fixupBatchUs;
+};
+/// A device: its directly measured ceiling and launch cost (ANCHORS.md) and one fit per
+/// kernel class.
+DeviceModel fittedModel(const KernelShape &shape, double bandwidth, double launchUs,
+                        const FittedConstants &smallGroup, const FittedConstants &largeGroup) {
+  const FittedConstants &f =
+      kernelClass(shape) == KernelClass::SmallGroup ? smallGroup : largeGroup;
   DeviceModel d;
-  if (kernelClass(shape) == KernelClass::SmallGroup) {
-    d.workerBandwidth = 30e3, d.segmentUs = 0.0, d.tileUs = 0.02;
-    d.fixupUs = 3.75, d.fixupBatchUs = 0.0;
-  } else {
-    d.workerBandwidth = 40e3, d.segmentUs = 0.25, d.tileUs = 0.04;
-    d.fixupUs = 3.75, d.fixupBatchUs = 0.5;
-  }
+  d.bandwidth = bandwidth, d.launchUs = launchUs;
+  d.workerBandwidth = f.workerBandwidth, d.segmentUs = f.segmentUs, d.tileUs = f.tileUs;
+  d.fixupUs = f.fixupUs, d.fixupBatchUs = f.fixupBatchUs;
   return d;
+}
+} // namespace
+
+// Each device's constants are tessel-calibrate's fit of a committed sweep (the command
+// beside them); test/tools/cost-model-calibrated.test re-runs the fits and fails if these
+// drift from them.
+
+DeviceModel DeviceModel::h100(const KernelShape &shape) {
+  // `tessel-calibrate docs/measurements/2026-11-24-v18-h100-tile-sweep.log --device h100`:
+  // tiles 32..256 x 20 cases, v18 kernels (group > 2 on tensor cores reading K in whole
+  // lines, one arrival group up to 32, pipelined one-step batch merges).
+  return fittedModel(shape, 3.14e6, 1.0, /*smallGroup=*/{30e3, 0.0, 0.02, 3.75, 0.0},
+                     /*largeGroup=*/{40e3, 0.25, 0.04, 3.75, 0.5});
 }
 
 DeviceModel DeviceModel::h200(const KernelShape &shape) {
-  // Fitted by `tessel-calibrate docs/measurements/2026-12-01-v28-h200-tile-sweep.log
-  // --device h200` (tiles 32..256 x 20 cases x 2 rounds, v28 kernels: the K/V ring on
-  // sm_90, the fma merge); a lit test re-runs the fit and fails if these drift from it.
-  // bandwidth and launchUs are measured directly (ANCHORS.md, H200 table).
-  DeviceModel d;
-  d.bandwidth = 4.70e6, d.launchUs = 0.72;
-  if (kernelClass(shape) == KernelClass::SmallGroup) {
-    d.workerBandwidth = 30e3, d.segmentUs = 1.75, d.tileUs = 0.04;
-    d.fixupUs = 2.25, d.fixupBatchUs = 0.25;
-  } else {
-    d.workerBandwidth = 80e3, d.segmentUs = 0.25, d.tileUs = 0.08;
-    d.fixupUs = 4.75, d.fixupBatchUs = 0.25;
-  }
-  return d;
+  // `tessel-calibrate docs/measurements/2026-12-01-v28-h200-tile-sweep.log --device h200`:
+  // tiles 32..256 x 20 cases x 2 rounds, v28 kernels (the K/V ring on sm_90, the fma
+  // merge).
+  return fittedModel(shape, 4.70e6, 0.72, /*smallGroup=*/{30e3, 1.75, 0.04, 2.25, 0.25},
+                     /*largeGroup=*/{80e3, 0.25, 0.08, 4.75, 0.25});
 }
 
 const std::vector<std::string> &knownDevices() {

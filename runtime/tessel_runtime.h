@@ -14,6 +14,26 @@ extern "C" {
 
 typedef struct TesselArtifact TesselArtifact;
 
+/* What tesselLoadWithOptions takes (the C++ API's tessel::rt::LoadOptions). */
+typedef struct TesselLoadOptions {
+  int64_t max_batch;       /* largest B any launch will use (>= 1) */
+  int64_t max_context;     /* largest Nmax any launch will use (>= 1) */
+  int device;              /* CUDA device when no context is current */
+  int programmatic_launch; /* non-zero: launch the kernels that allow it (sm_90 builds)
+                              with programmatic dependent launch (docs/ABI.md) */
+} TesselLoadOptions;
+
+/* tesselLoad and tesselLoadEmbedded with every load option; options must not be NULL. */
+int tesselLoadWithOptions(const char *ptx_path, const char *manifest_path,
+                          const TesselLoadOptions *options, TesselArtifact **out,
+                          char *error, size_t error_len);
+int tesselLoadEmbeddedWithOptions(const char *ptx, const char *manifest_json,
+                                  const TesselLoadOptions *options, TesselArtifact **out,
+                                  char *error, size_t error_len);
+/* Whether `function`'s launches use programmatic dependent launch (*enabled = 0 or 1). */
+int tesselProgrammaticLaunchEnabled(const TesselArtifact *artifact, const char *function,
+                                    int *enabled, char *error, size_t error_len);
+
 int tesselLoad(const char *ptx_path, const char *manifest_path, int64_t max_batch,
                int64_t max_context, TesselArtifact **out, char *error, size_t error_len);
 int tesselLoadEmbedded(const char *ptx, const char *manifest_json, int64_t max_batch,

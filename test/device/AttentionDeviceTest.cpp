@@ -509,6 +509,52 @@ TEST(RuntimeCApi, ReportsErrorsAsText) {
   EXPECT_NE(std::string(error).find("cannot read PTX"), std::string::npos) << error;
 }
 
+// tesselLoadWithOptions passes every load option through, and says which functions use
+// programmatic dependent launch; bad options are errors with a message.
+TEST(RuntimeCApi, LoadsWithOptions) {
+  const std::string dir = artifactsRoot() + "/sm_90_in-kernel";
+  if (std::string missing = missingVariant({dir}); !missing.empty())
+    GTEST_SKIP() << "needs " << missing << " (prepare.sh)";
+  initCuda();
+  const auto [ptx, manifest] = artifactFiles(dir);
+  char error[512];
+  for (int pdl : {1, 0}) {
+    TesselLoadOptions options{4, 64, 0, pdl};
+    TesselArtifact *artifact = nullptr;
+    ASSERT_EQ(tesselLoadWithOptions(ptx.c_str(), manifest.c_str(), &options, &artifact, error,
+                                    sizeof error),
+              0)
+        << error;
+    int enabled = -1;
+    ASSERT_EQ(tesselProgrammaticLaunchEnabled(artifact, "llama_f16", &enabled, error,
+                                              sizeof error),
+              0)
+        << error;
+    EXPECT_EQ(enabled, pdl); // the sm_90 build's manifest allows it
+    EXPECT_NE(tesselProgrammaticLaunchEnabled(artifact, "llama_f16", nullptr, error,
+                                              sizeof error),
+              0);
+    EXPECT_NE(std::string(error).find("null result pointer"), std::string::npos) << error;
+    EXPECT_NE(tesselProgrammaticLaunchEnabled(artifact, "no_such_function", &enabled, error,
+                                              sizeof error),
+              0);
+    EXPECT_NE(std::string(error).find("no function 'no_such_function'"), std::string::npos)
+        << error;
+    tesselRelease(artifact);
+  }
+  TesselArtifact *artifact = nullptr;
+  EXPECT_NE(tesselLoadWithOptions(ptx.c_str(), manifest.c_str(), nullptr, &artifact, error,
+                                  sizeof error),
+            0);
+  EXPECT_NE(std::string(error).find("null load options"), std::string::npos) << error;
+  TesselLoadOptions noBatch{0, 64, 0, 1};
+  EXPECT_NE(tesselLoadWithOptions(ptx.c_str(), manifest.c_str(), &noBatch, &artifact, error,
+                                  sizeof error),
+            0);
+  EXPECT_NE(std::string(error).find("maxBatch and maxContext must be >= 1"), std::string::npos)
+      << error;
+}
+
 #ifdef TESSEL_EMBEDDED_HEADER
 #include TESSEL_EMBEDDED_HEADER
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root, after tools/device/prepare.sh here:
-#   tools/device/run.sh [tests|sanitize|bench|all]   (default: all)
+#   tools/device/run.sh [tests|sanitize|bench|micro|all]   (default: all; micro is not in all)
 # tests:    the device gtests on every artifact variant (fresh random inputs).
 # sanitize: compute-sanitizer memcheck and racecheck on the small and ragged cases.
 # bench:    tessel-bench and PyTorch SDPA on bench/anchors.cases, one after the other.
+# micro:    builds (nvcc, there) and runs bench/micro/merge_latency.cu: what the fix-up's
+#           last merge waits for (docs/performance.md, "Where the time goes").
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 carry="$root/.device-carry"
@@ -33,5 +35,11 @@ if [[ "$what" == bench || "$what" == all ]]; then
     | tee "$out/tessel-bench.log" || status=1
   python3 "$root/bench/sdpa_compare.py" --manifest "$carry/bench/models.manifest.json" \
     --cases "$root/bench/anchors.cases" | tee "$out/sdpa.log" || status=1
+fi
+if [[ "$what" == micro ]]; then
+  mkdir -p /tmp/micro
+  nvcc -O3 -arch=sm_90 -Xptxas -v -o /tmp/micro/merge_latency \
+    "$root/bench/micro/merge_latency.cu" 2>&1 | tee "$out/merge-latency-build.log" &&
+    /tmp/micro/merge_latency 2>&1 | tee "$out/merge-latency.log" || status=1
 fi
 exit $status

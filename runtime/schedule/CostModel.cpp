@@ -45,17 +45,39 @@ DeviceModel DeviceModel::h200(const KernelShape &shape) {
                      /*largeGroup=*/{80e3, 0.25, 0.08, 4.75, 0.25});
 }
 
+namespace {
+/// The calibrated devices by name: the one list knownDevices and deviceModelNamed read.
+struct NamedDevice {
+  const char *name;
+  DeviceModel (*model)(const KernelShape &);
+};
+constexpr NamedDevice kDevices[] = {{"h100", &DeviceModel::h100},
+                                    {"h200", &DeviceModel::h200}};
+
+const NamedDevice *findDevice(const std::string &name) {
+  for (const NamedDevice &d : kDevices)
+    if (name == d.name)
+      return &d;
+  return nullptr;
+}
+} // namespace
+
 const std::vector<std::string> &knownDevices() {
-  static const std::vector<std::string> names{"h100", "h200"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const NamedDevice &d : kDevices)
+      v.push_back(d.name);
+    return v;
+  }();
   return names;
 }
 
+bool isKnownDevice(const std::string &name) { return findDevice(name) != nullptr; }
+
 std::optional<DeviceModel> deviceModelNamed(const std::string &name,
                                             const KernelShape &shape) {
-  if (name == "h100")
-    return DeviceModel::h100(shape);
-  if (name == "h200")
-    return DeviceModel::h200(shape);
+  if (const NamedDevice *d = findDevice(name))
+    return d->model(shape);
   return std::nullopt;
 }
 
@@ -82,7 +104,7 @@ std::string allKnownDevices() {
 
 std::string validateDeviceList(const std::string &list) {
   for (const std::string &name : splitList(list))
-    if (!deviceModelNamed(name, KernelShape{1, 1, 1, 1, 2}))
+    if (!isKnownDevice(name))
       return "unknown device '" + name + "' in '" + list + "' (known: " + allKnownDevices() +
              ")";
   return {};

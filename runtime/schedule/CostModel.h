@@ -63,6 +63,7 @@ struct DeviceModel {
 /// The GPUs the model is calibrated for, by the names tesselc's --tune-for takes
 /// ("h100", "h200": both run the same sm_90 PTX).
 const std::vector<std::string> &knownDevices();
+bool isKnownDevice(const std::string &name);
 /// The model of a known device for `shape`'s kernel class; nullopt for an unknown name.
 std::optional<DeviceModel> deviceModelNamed(const std::string &name,
                                             const KernelShape &shape);

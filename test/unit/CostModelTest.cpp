@@ -90,8 +90,11 @@ TEST(CostModel, ConstantsDependOnTheKernelClass) {
 
 TEST(CostModel, KnowsItsDevicesByName) {
   KernelShape mha{32, 32, 128, 128, 2};
-  for (const std::string &name : knownDevices())
+  for (const std::string &name : knownDevices()) {
+    EXPECT_TRUE(isKnownDevice(name)) << name;
     EXPECT_TRUE(deviceModelNamed(name, mha).has_value()) << name;
+  }
+  EXPECT_FALSE(isKnownDevice("h300"));
   EXPECT_FALSE(deviceModelNamed("h300", mha).has_value());
   EXPECT_EQ(std::string(kDefaultTuneFor), allKnownDevices());
   EXPECT_EQ(validateDeviceList(kDefaultTuneFor), "");

@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: tessel-calibrate LOG... [--device h100|h200] [--check]\n");
     return 2;
   }
-  if (!deviceModelNamed(device, KernelShape{32, 8, 128, 128, 2})) {
+  if (!isKnownDevice(device)) {
     std::fprintf(stderr, "tessel-calibrate: --device takes one of %s, got '%s'\n",
                  allKnownDevices().c_str(), device.c_str());
     return 2;

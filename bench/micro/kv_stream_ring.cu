@@ -13,6 +13,8 @@
 // Each launch reads K and V once (both larger than the L2 together), CUDA events,
 // median of 15 launches. The work split is stream-K's: CTA c takes a contiguous range
 // of 16-token blocks, warp w of it blocks w, w + 4, ...
+#include "cuda_check.h"
+
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -21,16 +23,6 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#define CHECK(x)                                                                         \
-  do {                                                                                   \
-    cudaError_t e = (x);                                                                 \
-    if (e != cudaSuccess) {                                                              \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x,                     \
-                   cudaGetErrorString(e));                                               \
-      std::exit(1);                                                                      \
-    }                                                                                    \
-  } while (0)
 
 constexpr int kWarps = 4, kThreads = 128;
 constexpr int kRowBytes = 256;             // 128 dims x 2 bytes

@@ -18,6 +18,8 @@
 // A measurement tool, not part of Tessel (whose kernels come from the MLIR emitter).
 // Build: nvcc -O3 -arch=sm_90 -o merge_latency merge_latency.cu
 // Run:   ./merge_latency [launches per point, default 31]
+#include "cuda_check.h"
+
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -26,16 +28,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
-
-#define CHECK(x)                                                                         \
-  do {                                                                                   \
-    cudaError_t e = (x);                                                                 \
-    if (e != cudaSuccess) {                                                              \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x,                     \
-                   cudaGetErrorString(e));                                               \
-      std::exit(1);                                                                      \
-    }                                                                                    \
-  } while (0)
 
 constexpr int kThreads = 128, kG = 4, kDv = 128;
 constexpr int kOAt = (2 * kG + 3) / 4 * 4;          // abi::slotOFloats(4) = 8

@@ -11,6 +11,20 @@
 //   own     the merger writes the P slots itself, fences, then merges.
 //   nomath  fresh, but the batch's parts are only summed (no max, no ex2): the loads and
 //           their dependent adds alone.
+//   bulk    fresh; thread 0 copies all P slots into shared memory with one cp.async.bulk
+//           each (the TMA engine) on one mbarrier, then the same merge from shared memory.
+//   bulkcp  bulk's copy alone: how fast one SM takes in P slots others just wrote.
+//   cpasync fresh; all 128 threads copy all P slots into shared memory with 16-byte
+//           cp.async.ca, one commit group, then the same merge from shared memory.
+//   lanes   fresh; the state up front: lane j of each warp loads m and l of slot j, one warp
+//           max and ex2 per lane give every slot's factor, a warp sum gives l; then o is a
+//           plain fma sum over the slots (factor by shuffle), in batches of 8 float4 loaded
+//           one batch ahead — no rescale between batches, 1 load per slot instead of 3.
+//   lanes16 the same, batches of 16.
+//   lanes32 the same, all P <= 32 slots' o loads issued at once (predicated on j < P),
+//           overlapping the state's loads and shuffles.
+//   chase   fresh; thread 0 alone, P dependent 4-byte loads, one per slot: the L2 round
+//           trip (reported per load in the last column).
 // Per mode and P: the median over launches of the merger's span from "all arrived" to
 // "merged" (globaltimer ns and clock64 cycles), and a check of the merged output
 // against a double-precision reference (fresh, stale, own).
@@ -38,11 +52,18 @@ constexpr int kMaxSlots = 64;
 // all CTAs are resident at once (the merger spins on them).
 constexpr int kSmemBytes = 120 * 1024;
 
-enum Mode { Fresh = 0, Stale = 1, Own = 2, NoMath = 3 };
+enum Mode {
+  Fresh, Stale, Own, NoMath, Bulk, BulkCopy, CpAsync, Lanes, Lanes16, Lanes32, Chase, kModes
+};
 const char *modeName(int m) {
-  const char *names[] = {"fresh", "stale", "own", "nomath"};
+  const char *names[] = {"fresh",   "stale", "own",   "nomath",  "bulk",    "bulkcp",
+                         "cpasync", "lanes", "lanes16", "lanes32", "chase"};
   return names[m];
 }
+// Modes whose slots other CTAs write in the same launch.
+__host__ __device__ inline bool writtenByOthers(int m) { return m != Stale && m != Own; }
+// Modes that merge (and are checked against the reference).
+__host__ __device__ inline bool merges(int m) { return m != NoMath && m != BulkCopy && m != Chase; }
 
 // The value each writer stores: a function of (slot, float index), the same on the host.
 __host__ __device__ inline float slotValue(int slot, int i) {
@@ -70,6 +91,61 @@ __device__ __forceinline__ unsigned loadAcquire(const unsigned *p) {
 }
 __device__ __forceinline__ void addRelease(unsigned *p, unsigned v) {
   asm volatile("red.release.gpu.global.add.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
+}
+
+__device__ __forceinline__ uint32_t smemAddr(const void *p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// All P slots into shared memory `dst` by the TMA engine: thread 0 issues one
+// cp.async.bulk per slot on one mbarrier; every thread waits for the bytes.
+__device__ void bulkCopySlots(const float *slots, int P, float *dst, uint64_t *bar) {
+  const uint32_t b = smemAddr(bar);
+  constexpr uint32_t kSlotBytes = kSlotFloats * sizeof(float); // 2080: a multiple of 16
+  if (threadIdx.x == 0) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(b) : "memory");
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    // The slots were written through the generic proxy; the copies read through the async one.
+    asm volatile("fence.proxy.async.global;" ::: "memory");
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(b),
+                 "r"(P * kSlotBytes)
+                 : "memory");
+    for (int s = 0; s < P; ++s)
+      asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], "
+                   "[%1], %2, [%3];" ::"r"(smemAddr(dst + s * kSlotFloats)),
+                   "l"(slots + s * kSlotFloats), "r"(kSlotBytes), "r"(b)
+                   : "memory");
+  }
+  __syncthreads(); // the barrier is initialised before anyone waits on it
+  uint32_t done = 0;
+  while (!done)
+    asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], 0; "
+                 "selp.u32 %0, 1, 0, p; }"
+                 : "=r"(done)
+                 : "r"(b)
+                 : "memory");
+}
+
+// All P slots into shared memory by all threads, 16 bytes per cp.async.ca, one group.
+__device__ void cpAsyncCopySlots(const float *slots, int P, float *dst) {
+  for (int i = threadIdx.x; i < P * kSlotFloats / 4; i += kThreads)
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 16;" ::"r"(smemAddr(dst + 4 * i)),
+                 "l"(slots + 4 * i)
+                 : "memory");
+  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;" ::: "memory");
+  __syncthreads();
+}
+
+// P dependent loads by one thread, one from each slot: the index of the next load depends
+// on the value of this one (its sign bit, always 0 here, which the compiler cannot know).
+__device__ float chaseSlots(const float *slots, int P) {
+  int off = 0;
+  float v = 0;
+  for (int s = 0; s < P; ++s) {
+    v = __ldcg(slots + s * kSlotFloats + kG + off); // l > 0
+    off = (__float_as_int(v) >> 31) & 1;
+  }
+  return v;
 }
 
 // This thread's float4 chunk of a slot: m and l of its head, o at element e.
@@ -150,12 +226,93 @@ __device__ void mergeSlots(const float *slots, int P, float *out) {
   }
 }
 
-// grid: Fresh/NoMath 1 + P (CTA 0 merges); Stale/Own 1. times[0..1]: ns, cycles.
+// The lanes modes: every slot's factor first (one lane per slot, P <= 32), then o as one
+// fma sum over the slots in batches of B float4, the next batch loaded before this one is
+// summed.
+template <int B>
+__device__ void mergeLanes(const float *slots, int P, float *out) {
+  const int e = 4 * threadIdx.x, h = e / kDv, lane = threadIdx.x % 32;
+  float mj = -INFINITY, lj = 0;
+  if (lane < P) {
+    mj = slots[lane * kSlotFloats + h];
+    lj = slots[lane * kSlotFloats + kG + h];
+  }
+  float4 cur[B], next[B];
+  auto load = [&](float4 *dst, int j0) {
+    for (int u = 0; u < B; ++u)
+      dst[u] = *reinterpret_cast<const float4 *>(slots + min(j0 + u, P - 1) * kSlotFloats +
+                                                 kOAt + e);
+  };
+  load(cur, 0);
+  float mx = mj;
+  for (int d = 16; d > 0; d /= 2)
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d));
+  const float fj = lane < P ? ex2(mj - mx) : 0.0f; // slots past P: factor 0
+  float l = fj * lj;
+  for (int d = 16; d > 0; d /= 2)
+    l += __shfl_xor_sync(0xffffffffu, l, d);
+  float4 o = make_float4(0, 0, 0, 0);
+  for (int j0 = 0; j0 < P; j0 += B) {
+    if (j0 + B < P)
+      load(next, j0 + B);
+    for (int u = 0; u < B; ++u) {
+      const float f = __shfl_sync(0xffffffffu, fj, (j0 + u) & 31);
+      const float fu = j0 + u < P ? f : 0.0f;
+      o.x = fmaf(cur[u].x, fu, o.x), o.y = fmaf(cur[u].y, fu, o.y);
+      o.z = fmaf(cur[u].z, fu, o.z), o.w = fmaf(cur[u].w, fu, o.w);
+    }
+    for (int u = 0; u < B; ++u)
+      cur[u] = next[u];
+  }
+  const float inv = 1.0f / l;
+  *reinterpret_cast<float4 *>(out + e) = make_float4(o.x * inv, o.y * inv, o.z * inv, o.w * inv);
+  if (e % kDv == 0) {
+    out[kG * kDv + h] = mx;
+    out[kG * kDv + kG + h] = l;
+  }
+}
+
+// lanes32: every o load at once, predicated (slots past P are not read).
+__device__ void mergeLanesAll(const float *slots, int P, float *out) {
+  const int e = 4 * threadIdx.x, h = e / kDv, lane = threadIdx.x % 32;
+  float4 o4[32];
+#pragma unroll
+  for (int j = 0; j < 32; ++j)
+    o4[j] = j < P ? *reinterpret_cast<const float4 *>(slots + j * kSlotFloats + kOAt + e)
+                  : make_float4(0, 0, 0, 0);
+  float mj = -INFINITY, lj = 0;
+  if (lane < P) {
+    mj = slots[lane * kSlotFloats + h];
+    lj = slots[lane * kSlotFloats + kG + h];
+  }
+  float mx = mj;
+  for (int d = 16; d > 0; d /= 2)
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d));
+  const float fj = lane < P ? ex2(mj - mx) : 0.0f;
+  float l = fj * lj;
+  for (int d = 16; d > 0; d /= 2)
+    l += __shfl_xor_sync(0xffffffffu, l, d);
+  float4 o = make_float4(0, 0, 0, 0);
+#pragma unroll
+  for (int j = 0; j < 32; ++j) {
+    const float f = __shfl_sync(0xffffffffu, fj, j);
+    o.x = fmaf(o4[j].x, f, o.x), o.y = fmaf(o4[j].y, f, o.y);
+    o.z = fmaf(o4[j].z, f, o.z), o.w = fmaf(o4[j].w, f, o.w);
+  }
+  const float inv = 1.0f / l;
+  *reinterpret_cast<float4 *>(out + e) = make_float4(o.x * inv, o.y * inv, o.z * inv, o.w * inv);
+  if (e % kDv == 0) {
+    out[kG * kDv + h] = mx;
+    out[kG * kDv + kG + h] = l;
+  }
+}
+
+// grid: 1 + P where others write the slots (CTA 0 merges); Stale/Own 1. times[0..1]: ns, cycles.
 __global__ void __launch_bounds__(kThreads) mergeBench(float *slots, unsigned *counter, int P,
                                                        int mode, long long *times, float *out) {
-  extern __shared__ char occupy[]; // one CTA per SM (kSmemBytes)
-  if (threadIdx.x == 0)
-    occupy[0] = 0;
+  extern __shared__ __align__(128) char occupy[]; // one CTA per SM (kSmemBytes)
+  __shared__ __align__(8) uint64_t bar;
+  float *landing = reinterpret_cast<float *>(occupy); // bulk and cpasync copy the slots here
   if (blockIdx.x > 0) { // a writer: its slot, then a release add on the counter
     writeSlotOf(slots, blockIdx.x - 1);
     __syncthreads();
@@ -168,15 +325,32 @@ __global__ void __launch_bounds__(kThreads) mergeBench(float *slots, unsigned *c
       writeSlotOf(slots, s);
     __threadfence();
   }
-  if ((mode == Fresh || mode == NoMath) && threadIdx.x == 0)
+  if (writtenByOthers(mode) && threadIdx.x == 0)
     while (loadAcquire(counter) != static_cast<unsigned>(P)) {
     }
   __syncthreads();
   long long ns0 = globalNs(), c0 = clock64();
-  if (mode == NoMath)
+  if (mode == NoMath) {
     mergeSlots<false>(slots, P, out);
-  else
+  } else if (mode == Bulk || mode == BulkCopy) {
+    bulkCopySlots(slots, P, landing, &bar);
+    if (mode == Bulk)
+      mergeSlots<true>(landing, P, out);
+  } else if (mode == CpAsync) {
+    cpAsyncCopySlots(slots, P, landing);
+    mergeSlots<true>(landing, P, out);
+  } else if (mode == Lanes) {
+    mergeLanes<8>(slots, P, out);
+  } else if (mode == Lanes16) {
+    mergeLanes<16>(slots, P, out);
+  } else if (mode == Lanes32) {
+    mergeLanesAll(slots, P, out);
+  } else if (mode == Chase) {
+    if (threadIdx.x == 0)
+      out[0] = chaseSlots(slots, P);
+  } else {
     mergeSlots<true>(slots, P, out);
+  }
   __syncthreads();
   long long c1 = clock64(), ns1 = globalNs();
   if (threadIdx.x == 0) {
@@ -230,7 +404,7 @@ int main(int argc, char **argv) {
   CHECK(cudaMalloc(&times, 2 * sizeof(long long)));
   CHECK(cudaMemset(counter, 0, sizeof(unsigned)));
   std::printf("%-7s %3s %9s %12s %9s %10s\n", "mode", "P", "batches", "median ns",
-              "cycles", "max err");
+              "cycles", "max err / ns per load (chase)");
   int status = 0;
   for (int P : {9, 17, 25, 32}) {
     if (P + 1 > sms || P > kMaxSlots) {
@@ -238,14 +412,14 @@ int main(int argc, char **argv) {
                    P + 1, sms);
       return 1;
     }
-    for (int mode : {Fresh, Stale, Own, NoMath}) {
+    for (int mode = 0; mode < kModes; ++mode) {
       std::vector<long long> ns, cycles;
       for (int r = 0; r < launches; ++r) {
         CHECK(cudaMemset(slots, 0, sizeof(float) * kSlotFloats * kMaxSlots));
         int grid = 1;
         if (mode == Stale)
           writeSlots<<<P, kThreads>>>(slots);
-        else if (mode == Fresh || mode == NoMath)
+        else if (writtenByOthers(mode))
           grid = 1 + P;
         mergeBench<<<grid, kThreads, kSmemBytes>>>(slots, counter, P, mode, times, out);
         CHECK(cudaGetLastError());
@@ -257,7 +431,9 @@ int main(int argc, char **argv) {
       std::sort(ns.begin(), ns.end());
       std::sort(cycles.begin(), cycles.end());
       double err = 0;
-      if (mode != NoMath) {
+      if (mode == Chase)
+        err = double(ns[ns.size() / 2]) / P;
+      if (merges(mode)) {
         std::vector<float> got(kG * kDv + 2 * kG);
         CHECK(cudaMemcpy(got.data(), out, sizeof(float) * got.size(), cudaMemcpyDeviceToHost));
         std::vector<double> want;

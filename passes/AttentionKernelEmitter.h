@@ -75,16 +75,8 @@ private:
   /// Elements per chunk: 4 (16-byte accesses) once that still gives every thread a
   /// chunk, else fewer — an MHA head's 128 elements stay spread over the 128 threads
   /// (H100, mha32 1x1024: 10.50 us with 1, 10.75 with 4 on one warp).
-  int64_t chunkElems() const {
-    int64_t n = 4;
-    while (n > 1 && group() * spec.vDim / n < abi::kBlockThreads)
-      n /= 2;
-    return n;
-  }
-  int64_t chunksPerThread() const {
-    return (group() * spec.vDim / chunkElems() + abi::kBlockThreads - 1) /
-           abi::kBlockThreads;
-  }
+  int64_t chunkElems() const { return abi::stateChunkElems(group(), spec.vDim); }
+  int64_t chunksPerThread() const { return abi::stateChunksPerThread(group(), spec.vDim); }
   Type elemType() { return spec.elementType; }
   // Head-dim chunks are interleaved over a token's lanes: chunk c of lane `sub` holds
   // elements [(c * lanesPerToken + sub) * vecElems, +vecElems), so one 16-byte load
@@ -193,8 +185,12 @@ private:
   /// The last worker of the arrival group starting at `groupFirst` (groups of `size`
   /// workers; the head's last group ends at `last`).
   Value arrivalGroupLast(Value groupFirst, Value size, Value last);
-  /// Merges the slots of the group [groupFirst, groupLast] in ascending order.
+  /// Merges the slots of the group [groupFirst, groupLast] in ascending order: by lanes
+  /// when schedule::usesLaneMerge says so, else in batches (mergeSlots).
   ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast, Value workers);
+  /// The lane merge of a group of kLaneMergeMin..kLaneMergeMax slots (StreamKSchedule.h).
+  ElementState mergeGroupByLanes(Value hostWorker, Value groupFirst, Value groupLast,
+                                 Value workers);
   /// The head's final merge when it has several arrival groups: the groups' slots (each
   /// holding its group's merge) in ascending order — shared by both fix-ups.
   ElementState mergeGroupSlots(Value hostWorker, Value last, Value workers);

@@ -98,6 +98,27 @@ inline int64_t slotFloats(int64_t group, int64_t vDim) {
   return slotOFloats(group) + (group * vDim + 3) / 4 * 4;
 }
 
+/// How the kernels spread a merged [group, Dv] softmax state over a CTA's threads (the
+/// emitter's ElementState): chunks of stateChunkElems consecutive elements, chunk k of
+/// thread t starting at (t + k * kBlockThreads) * stateChunkElems — 4 elements (16-byte
+/// slot accesses) once that still gives every thread a chunk, else fewer (an MHA head's
+/// 128 elements stay spread over the 128 threads).
+inline int64_t stateChunkElems(int64_t group, int64_t vDim) {
+  int64_t n = 4;
+  while (n > 1 && group * vDim / n < kBlockThreads)
+    n /= 2;
+  return n;
+}
+inline int64_t stateChunksPerThread(int64_t group, int64_t vDim) {
+  return (group * vDim / stateChunkElems(group, vDim) + kBlockThreads - 1) / kBlockThreads;
+}
+/// Whether every warp's chunk lies in one head (so a warp shares one m and l per slot)
+/// and each thread has one chunk: what the lane merge (schedule::usesLaneMerge) needs.
+inline bool laneMergeLayout(int64_t group, int64_t vDim) {
+  return stateChunksPerThread(group, vDim) == 1 &&
+         vDim % (32 * stateChunkElems(group, vDim)) == 0;
+}
+
 /// Phase trace (compiled with `--trace-phases`, a diagnostic build): thread 0 of every
 /// launched CTA writes one record of kTraceWords u64 words after the workspace's slots
 /// (at schedule::workspaceBytes of the launched grid; the runtime allocates

@@ -17,6 +17,8 @@
 #ifndef TESSEL_RUNTIME_SCHEDULE_STREAMKSCHEDULE_H
 #define TESSEL_RUNTIME_SCHEDULE_STREAMKSCHEDULE_H
 
+#include "runtime/abi/AttentionABI.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -126,6 +128,23 @@ inline int64_t hostSlot(int64_t workers, int64_t w) { return workers + w; }
 /// outputs.
 inline constexpr int64_t kArrivalGroup = 8;
 inline constexpr int64_t kSingleGroupMax = 32;
+/// An arrival group of kLaneMergeMin..kLaneMergeMax slots (the group's first slot
+/// included) is merged by lanes where the state layout allows it
+/// (abi::laneMergeLayout): lane j of every warp loads slot j's m and l, one warp max gives
+/// the group's m, each lane its slot's factor 2^(m_j - m), a butterfly sum over the 32
+/// lanes gives l, and o is the fma sum over the slots in ascending order (factor j from
+/// lane j by shuffle), starting from 0 — one factor per slot and no rescale between
+/// batches, so all of the group's o loads can be in flight at once. Smaller groups keep
+/// the batched merge (kFixupMergeBatch). H200 micro-benchmark
+/// (bench/micro/merge_latency.cu, docs/performance.md): 32 slots 1.95 -> 1.15 us, 25 slots
+/// 1.57 -> 1.12, 17 about even, 9 slots 0.67 -> 0.99 (the lanes' dependent max and
+/// shuffles cost more than one batch).
+inline constexpr int64_t kLaneMergeMin = 17;
+inline constexpr int64_t kLaneMergeMax = 32; // one lane per slot
+static_assert(kSingleGroupMax <= kLaneMergeMax, "a lane-merged group has a lane per slot");
+inline bool usesLaneMerge(int64_t slots, int64_t group, int64_t vDim) {
+  return slots >= kLaneMergeMin && slots <= kLaneMergeMax && abi::laneMergeLayout(group, vDim);
+}
 inline int64_t arrivalGroupSize(const Contributors &c) {
   return c.count() <= kSingleGroupMax ? c.count() : kArrivalGroup;
 }

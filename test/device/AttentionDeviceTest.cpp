@@ -349,6 +349,47 @@ TEST(FixupStrategies, InKernelAndSeparateAgreeBitwise) {
   }
 }
 
+// Heads split over kLaneMergeMin..kLaneMergeMax workers, one tile each, are merged by
+// lanes (schedule::usesLaneMerge): all of a group's slots (the full 32 lanes, and a
+// partly filled group whose conditional loads skip the missing slots) against the
+// reference, and both fix-ups bit for bit (the merge kernel runs the same lane merge).
+TEST(FixupStrategies, LaneMergedHeadsMatchTheReferenceAndAgreeBitwise) {
+  const std::string root = artifactsRoot();
+  const std::string inKernel = root + "/sm_90_in-kernel";
+  const std::string separate = root + "/sm_90_separate";
+  if (std::string missing = missingVariant({inKernel, separate}); !missing.empty())
+    GTEST_SKIP() << "needs " << missing << " (prepare.sh)";
+  uint64_t seed = reference::testSeed();
+  SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (const char *name : {"llama_f16", "gqa4_d128_bf16", "mha_d64_f16"}) {
+    const rt::AttentionKernel &a = *artifactFor(inKernel).function(name);
+    const rt::AttentionKernel &b = *artifactFor(separate).function(name);
+    ASSERT_EQ(a.workers(), b.workers()) << name;
+    const int64_t tile = a.info().tile, kvHeads = a.info().kvHeads;
+    const int64_t group = a.info().qHeads / kvHeads, vDim = a.info().vDim;
+    ASSERT_TRUE(tessel::abi::laneMergeLayout(group, vDim)) << name;
+    const int64_t widest = std::min(schedule::kLaneMergeMax, a.workers() / kvHeads);
+    ASSERT_GE(widest, schedule::kLaneMergeMin) << name << ": too few workers for the case";
+    for (int64_t n : {widest, int64_t(schedule::kLaneMergeMin + 4)}) {
+      // One sequence of n tiles per head (the last one partial): Hkv * n <= workers tiles,
+      // one per worker, so every head has n participants in one arrival group.
+      int32_t len = static_cast<int32_t>((n - 1) * tile + tile / 2 + 1);
+      std::vector<int64_t> lens64 = {len};
+      schedule::TileSpace space = schedule::buildTileSpace(lens64, tile, kvHeads);
+      int64_t workers = schedule::effectiveWorkers(space.total(), a.workers());
+      schedule::Contributors head = schedule::headContributors(space, workers, 0, 0);
+      ASSERT_EQ(head.count(), n) << name;
+      ASSERT_TRUE(schedule::usesLaneMerge(n, group, vDim)) << name;
+      Case c = makeCase(a, {len}, len, rng);
+      Outcome x = run(a, c), y = run(b, c);
+      EXPECT_LE(x.error, toleranceFor(c.type)) << name << " participants " << n;
+      EXPECT_LE(y.error, toleranceFor(c.type)) << name << " participants " << n;
+      EXPECT_EQ(x.raw, y.raw) << name << " participants " << n << ": the two fix-ups differ";
+    }
+  }
+}
+
 // A --trace-phases build (prepare.sh: sm_90_in-kernel-trace) computes the same outputs
 // as the normal build bit for bit — the trace only adds thread 0's clock stores — and
 // writes one sane record per launched CTA: clocks that run forward, an SM id the device

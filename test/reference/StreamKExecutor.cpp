@@ -3,6 +3,7 @@
 #include "runtime/schedule/CostModel.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -53,6 +54,46 @@ void mergeBatches(State &a, const std::vector<const State *> &parts, int64_t vDi
       a.m[h] = m;
     }
   }
+}
+
+/// The kernels' lane merge of one arrival group (schedule::usesLaneMerge): `first` and
+/// `parts` are slots 0 and 1.. of the group. The group's m is the max over its slots;
+/// slot j's factor 2^(m_j - m); l the butterfly sum over kLaneMergeMax lanes of factor *
+/// l (lane j holds slot j, lanes past the group 0); o the fused multiply-adds over the
+/// lanes in order from 0 (lanes past the group add 0 * 0) — the association of
+/// `mergeGroupByLanes` in passes/AttentionFixup.cpp.
+State laneMerge(const State &first, const std::vector<const State *> &parts, int64_t vDim) {
+  constexpr int64_t kLanes = schedule::kLaneMergeMax;
+  std::vector<const State *> slots{&first};
+  slots.insert(slots.end(), parts.begin(), parts.end());
+  const int64_t n = static_cast<int64_t>(slots.size()), group = first.m.size();
+  State s(group, vDim);
+  for (int64_t h = 0; h < group; ++h) {
+    float m = kNegInf;
+    for (const State *slot : slots)
+      m = std::max(m, slot->m[h]);
+    const float shift = m == kNegInf ? 0.0f : m;
+    std::array<float, kLanes> f{}, w{};
+    for (int64_t j = 0; j < n; ++j) {
+      f[j] = std::exp2(slots[j]->m[h] - shift); // -inf: 0
+      w[j] = f[j] * slots[j]->l[h];
+    }
+    for (int64_t d = kLanes / 2; d >= 1; d /= 2) {
+      std::array<float, kLanes> next{};
+      for (int64_t i = 0; i < kLanes; ++i)
+        next[i] = w[i] + w[i ^ d];
+      w = next;
+    }
+    s.m[h] = m;
+    s.l[h] = w[0];
+    for (int64_t d = 0; d < vDim; ++d) {
+      float o = 0.0f;
+      for (int64_t j = 0; j < kLanes; ++j)
+        o = j < n ? std::fma(slots[j]->o[h * vDim + d], f[j], o) : std::fma(0.0f, 0.0f, o);
+      s.o[h * vDim + d] = o;
+    }
+  }
+  return s;
 }
 
 /// State of tokens [begin, end) of head (b, g) for its G query heads.
@@ -134,6 +175,8 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
     std::vector<const State *> parts;
     for (int64_t j = groupFirst + 1; j <= schedule::arrivalGroupLast(c, groupFirst); ++j)
       parts.push_back(&slots[schedule::nonHostSlot(j)]);
+    if (schedule::usesLaneMerge(1 + parts.size(), p.group(), p.vDim))
+      return laneMerge(state, parts, p.vDim);
     mergeBatches(state, parts, p.vDim);
     return state;
   };

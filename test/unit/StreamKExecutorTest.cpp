@@ -121,6 +121,41 @@ TEST(StreamKExecutor, TwoLevelArrivalMergeIsOrderIndependent) {
   expectOrderIndependent(p, tile, workers, base.workers, base.out, rng);
 }
 
+// Which groups the kernels merge by lanes: 17..32 slots, and only where each thread has
+// one chunk and every warp's chunk lies in one head (abi::laneMergeLayout).
+TEST(StreamKExecutor, LaneMergeAppliesToWideGroupsOfWarpUniformHeads) {
+  using tessel::schedule::usesLaneMerge;
+  EXPECT_TRUE(usesLaneMerge(17, 4, 128));
+  EXPECT_TRUE(usesLaneMerge(32, 4, 128));
+  EXPECT_FALSE(usesLaneMerge(16, 4, 128)); // batches of 8 are cheaper
+  EXPECT_FALSE(usesLaneMerge(33, 4, 128)); // more slots than lanes
+  EXPECT_TRUE(usesLaneMerge(32, 1, 128));  // MHA: one element per thread
+  EXPECT_TRUE(usesLaneMerge(32, 1, 64));   // half the threads hold clamped copies
+  EXPECT_TRUE(usesLaneMerge(32, 2, 128));
+  EXPECT_FALSE(usesLaneMerge(32, 8, 128)); // two chunks per thread
+  EXPECT_TRUE(usesLaneMerge(32, 4, 64));   // 2-element chunks: a warp spans one head
+  EXPECT_FALSE(usesLaneMerge(32, 8, 32));  // 2-element chunks: a warp spans two heads
+  EXPECT_FALSE(usesLaneMerge(32, 7, 128));
+}
+
+// Heads split over 17..32 workers (one arrival group each, merged by lanes): the result
+// must match the reference, equal the merge kernel's bit for bit and not depend on the
+// arrival order.
+TEST(StreamKExecutor, LaneMergedGroupsMatchTheReferenceAndAreOrderIndependent) {
+  uint64_t seed = testSeed();
+  SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (int64_t n : {17, 25, 32}) {
+    const int64_t tile = 16, kvHeads = 4;
+    AttentionProblem p = randomProblem({16, kvHeads, 128, 128, ElementType::F16},
+                                       {int32_t(n * tile - 3)}, rng);
+    ExecutorResult base = executeStreamK(p, {tile, n * kvHeads, Fixup::InKernel, {}});
+    EXPECT_EQ(base.mergedByLastArrival, kvHeads);
+    EXPECT_LE(relativeError(base.out, referenceAttention(p)), 1e-5) << n << " participants";
+    expectOrderIndependent(p, tile, n * kvHeads, base.workers, base.out, rng);
+  }
+}
+
 TEST(StreamKExecutor, RejectsInconsistentInput) {
   std::mt19937_64 rng(1);
   AttentionProblem p = randomProblem({4, 2, 64, 64, ElementType::F16}, {10}, rng);

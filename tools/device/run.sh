@@ -3,7 +3,8 @@
 #   tools/device/run.sh [tests|sanitize|bench|micro|all]   (default: all; micro is not in all)
 # tests:    the device gtests on every artifact variant (fresh random inputs).
 # sanitize: compute-sanitizer memcheck and racecheck on the small and ragged cases.
-# bench:    tessel-bench and PyTorch SDPA on bench/anchors.cases, one after the other.
+# bench:    tessel-bench and PyTorch SDPA on bench/anchors.cases (lightest case first), one
+#           after the other.
 # micro:    builds (nvcc, there) and runs bench/micro/merge_latency.cu: what the fix-up's
 #           last merge waits for (docs/performance.md, "Where the time goes").
 set -uo pipefail
@@ -31,10 +32,19 @@ if [[ "$what" == sanitize || "$what" == all ]]; then
   done
 fi
 if [[ "$what" == bench || "$what" == all ]]; then
-  "$carry/bin/tessel-bench" --artifact "$carry/bench" --cases "$root/bench/anchors.cases" \
+  # Lightest case first (bench/order_cases.py: a heavy case leaves the SM clock low for
+  # seconds, which a latency-bound case after it would pay).
+  ordered=/tmp/tessel-anchors-ordered.cases
+  python3 "$root/bench/order_cases.py" "$carry/bench/models.manifest.json" \
+    "$root/bench/anchors.cases" >"$ordered" || status=1
+  # And each tool starts after a rest: the peers' lightest case would otherwise follow
+  # tessel-bench's heaviest one.
+  sleep "${TESSEL_BENCH_REST_S:-20}"
+  "$carry/bin/tessel-bench" --artifact "$carry/bench" --cases "$ordered" \
     | tee "$out/tessel-bench.log" || status=1
+  sleep "${TESSEL_BENCH_REST_S:-20}"
   python3 "$root/bench/sdpa_compare.py" --manifest "$carry/bench/models.manifest.json" \
-    --cases "$root/bench/anchors.cases" | tee "$out/sdpa.log" || status=1
+    --cases "$ordered" | tee "$out/sdpa.log" || status=1
 fi
 if [[ "$what" == micro ]]; then
   mkdir -p /tmp/micro

@@ -239,7 +239,9 @@ ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFir
   Value slots = kb.add(kb.sub(groupLast, groupFirst), kb.c32(1));
   return unflatten(kb.ifElse(
       kb.cmp(CmpIPredicate::sge, slots, kb.c32(schedule::kLaneMergeMin)),
-      [&]() -> Values { return flatten(mergeGroupByLanes(hostWorker, groupFirst, groupLast, workers)); },
+      [&]() -> Values {
+        return flatten(mergeGroupByLanes(hostWorker, groupFirst, groupLast, workers));
+      },
       [&]() -> Values { return flatten(batched()); }));
 }
 

@@ -38,11 +38,12 @@ DeviceModel DeviceModel::h100(const KernelShape &shape) {
 }
 
 DeviceModel DeviceModel::h200(const KernelShape &shape) {
-  // `tessel-calibrate docs/measurements/2026-12-01-v28-h200-tile-sweep.log --device h200`:
-  // tiles 32..256 x 20 cases x 2 rounds, v28 kernels (the K/V ring on sm_90, the fma
-  // merge).
+  // `tessel-calibrate docs/measurements/2026-12-01-v33-h200-tile-sweep.log --device h200`:
+  // tiles 32..256 x 20 cases x 2 rounds, v33 kernels (the K/V ring on sm_90, the fma
+  // merge, groups of 17-32 merged by lanes). Against v28's sweep only the GQA batch term
+  // moved (0.25 -> 0 us): the 32-participant merges it paid for are lane merges now.
   return fittedModel(shape, 4.70e6, 0.72, /*smallGroup=*/{30e3, 1.75, 0.04, 2.25, 0.25},
-                     /*largeGroup=*/{80e3, 0.25, 0.08, 4.75, 0.25});
+                     /*largeGroup=*/{80e3, 0.25, 0.08, 4.75, 0.0});
 }
 
 namespace {

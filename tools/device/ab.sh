@@ -4,7 +4,8 @@
 #   tools/device/ab.sh ROUNDS CASES VARIANT... [-- TESSEL-BENCH OPTIONS]
 # Each VARIANT is a directory under .device-carry/var/ holding a tesselc artifact (put
 # there after tools/device/prepare.sh, which wipes .device-carry). One log, $OUT/ab.log:
-# every tessel-bench line prefixed by "round VARIANT".
+# every tessel-bench line prefixed by "round VARIANT". TESSEL_AB_REST_S: seconds of rest
+# before each variant's run.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 carry="$root/.device-carry"
@@ -25,6 +26,9 @@ done
 status=0
 for ((round = 1; round <= rounds; ++round)); do
   for v in "${variants[@]}"; do
+    # A rest before each variant (seconds, default none): a heavy last case leaves the SM
+    # clock low for the next variant's short cases (bench/order_cases.py).
+    sleep "${TESSEL_AB_REST_S:-0}"
     "$carry/bin/tessel-bench" --artifact "$carry/var/$v" --cases "$cases" "$@" |
       sed "s/^/$round $v /" | tee -a "$out/ab.log" || status=1
   done

@@ -34,7 +34,8 @@ Calibration calibrate(const std::vector<Measurement> &data, const DeviceModel &b
     if (!(m.us > 0))
       throw std::invalid_argument("calibrate: non-positive time for '" + m.label + "'");
     profiles.push_back(
-        profileSchedule(buildTileSpace(m.lens, m.tile, m.shape.kvHeads), m.shape, m.workers));
+        profileSchedule(buildTileSpace(m.lens, m.tile, m.shape.kvHeads), m.shape, m.workers,
+                        m.merge));
   }
   const CalibrationGrid grid = CalibrationGrid::standard();
   const size_t n = data.size();

@@ -18,6 +18,7 @@ struct Measurement {
   int64_t tile = 0;
   int64_t workers = 0;
   Fixup fixup = Fixup::InKernel;
+  GroupMerge merge = GroupMerge::LanesWhereLaidOut; // what the measured kernels did
   double us = 0;
 };
 

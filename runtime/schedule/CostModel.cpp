@@ -30,9 +30,11 @@ DeviceModel fittedModel(const KernelShape &shape, double bandwidth, double launc
 // drift from them.
 
 DeviceModel DeviceModel::h100(const KernelShape &shape) {
-  // `tessel-calibrate docs/measurements/2026-11-24-v18-h100-tile-sweep.log --device h100`:
-  // tiles 32..256 x 20 cases, v18 kernels (group > 2 on tensor cores reading K in whole
-  // lines, one arrival group up to 32, pipelined one-step batch merges).
+  // `tessel-calibrate docs/measurements/2026-11-24-v18-h100-tile-sweep.log --device h100
+  // --group-merge batches`: tiles 32..256 x 20 cases, v18 kernels (group > 2 on tensor
+  // cores reading K in whole lines, one arrival group up to 32, pipelined one-step batch
+  // merges, no lane merge). Predicting v33 kernels, it charges a lane-merged group one
+  // batch, as the H200 measured.
   return fittedModel(shape, 3.14e6, 1.0, /*smallGroup=*/{30e3, 0.0, 0.02, 3.75, 0.0},
                      /*largeGroup=*/{40e3, 0.25, 0.04, 3.75, 0.5});
 }
@@ -40,10 +42,10 @@ DeviceModel DeviceModel::h100(const KernelShape &shape) {
 DeviceModel DeviceModel::h200(const KernelShape &shape) {
   // `tessel-calibrate docs/measurements/2026-12-01-v33-h200-tile-sweep.log --device h200`:
   // tiles 32..256 x 20 cases x 2 rounds, v33 kernels (the K/V ring on sm_90, the fma
-  // merge, groups of 17-32 merged by lanes). Against v28's sweep only the GQA batch term
-  // moved (0.25 -> 0 us): the 32-participant merges it paid for are lane merges now.
+  // merge, groups of 17-32 merged by lanes: GroupMerge::LanesWhereLaidOut). Against the
+  // v28 sweep (batches) only GQA's fixupUs moved, 4.75 -> 4.50 us.
   return fittedModel(shape, 4.70e6, 0.72, /*smallGroup=*/{30e3, 1.75, 0.04, 2.25, 0.25},
-                     /*largeGroup=*/{80e3, 0.25, 0.08, 4.75, 0.0});
+                     /*largeGroup=*/{80e3, 0.25, 0.08, 4.50, 0.25});
 }
 
 namespace {
@@ -130,8 +132,10 @@ double floorMicros(const TileSpace &space, const KernelShape &shape,
 }
 
 ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
-                                int64_t workers) {
+                                int64_t workers, GroupMerge merge) {
   ScheduleProfile p;
+  p.laneMerges = merge == GroupMerge::LanesWhereLaidOut &&
+                 abi::laneMergeLayout(shape.group(), shape.vDim);
   int64_t w = effectiveWorkers(space.total(), workers);
   p.workers.resize(w);
   for (int64_t k = 0; k < w; ++k)
@@ -176,6 +180,8 @@ int64_t extraMergeBatches(const ScheduleProfile &p, Fixup fixup) {
     return 0;
   Contributors head{0, p.maxContributors - 1};
   int64_t groups = arrivalGroups(head);
+  if (groups == 1 && p.laneMerges && head.count() >= kLaneMergeMin)
+    return 1; // the lane merge: its state's round trip, then every o load at once
   if (groups == 1)
     return (head.count() - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;
   if (fixup == Fixup::Separate)

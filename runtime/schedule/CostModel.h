@@ -84,6 +84,12 @@ std::vector<DeviceModel> deviceModelsFor(const std::string &list, const KernelSh
 /// a round trip; the fitted fixupBatchUs says how much.
 inline constexpr int64_t kFixupMergeBatch = 8;
 
+/// How the kernels merge an arrival group of kLaneMergeMin..kLaneMergeMax slots: by lanes
+/// where the state layout allows it (StreamKSchedule.h's usesLaneMerge: the kernels since
+/// v33, what the emitter builds), or in batches of kFixupMergeBatch like every smaller
+/// group (the kernels before v33, which the older tile sweeps measured).
+enum class GroupMerge { LanesWhereLaidOut, Batches };
+
 /// What the model needs of one schedule, independent of the device constants (so a
 /// calibration can evaluate many constant sets cheaply).
 struct ScheduleProfile {
@@ -95,12 +101,16 @@ struct ScheduleProfile {
   double totalBytes = 0;
   bool anySplit = false;
   int64_t maxContributors = 0; // over split heads
+  bool laneMerges = false;     // groups of 17..32 slots are merged by lanes
 };
 ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
-                                int64_t workers);
+                                int64_t workers,
+                                GroupMerge merge = GroupMerge::LanesWhereLaidOut);
 /// The model's terms: the streaming makespan (bounded below by the bandwidth floor), and
 /// the dependent merge rounds a split head pays beyond its first (0 when no head is
-/// split): arrival groups, then batches of kFixupMergeBatch group slots.
+/// split): arrival groups, then batches of kFixupMergeBatch group slots; a lane-merged
+/// group counts as one (H200 micro-benchmark: 17-32 slots 1.06-1.15 us, one batch
+/// 0.67, four 1.95).
 double streamMicros(const ScheduleProfile &profile, const DeviceModel &device);
 int64_t extraMergeBatches(const ScheduleProfile &profile, Fixup fixup);
 /// launch + streamMicros + the fix-up terms.

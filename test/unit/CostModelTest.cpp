@@ -58,20 +58,34 @@ TEST(CostModel, FixupChargesItsDependentMergeRounds) {
   noBatch.fixupBatchUs = 0;
   // One sequence, 8 heads, tile 64, 264 workers: C tiles per head and one tile per
   // worker give C contributors per head: one arrival group up to 32, else ceil(C / 8).
-  auto extra = [&](int64_t contributors, Fixup fixup) {
+  auto extra = [&](int64_t contributors, Fixup fixup,
+                   GroupMerge merge = GroupMerge::LanesWhereLaidOut) {
     TileSpace s = buildTileSpace({contributors * 64}, 64, 8);
-    ScheduleProfile p = profileSchedule(s, llama8b(), dev.capacity());
+    ScheduleProfile p = profileSchedule(s, llama8b(), dev.capacity(), merge);
     EXPECT_EQ(p.maxContributors, contributors);
     return predictMicros(p, dev, fixup) - predictMicros(p, noBatch, fixup);
   };
-  // One group (<= 32): the last arrival merges the others 8 at a time.
+  // One group (<= 32): the last arrival merges the others 8 at a time, or from 17 slots
+  // by lanes (llama's layout allows it), which costs one batch.
   EXPECT_NEAR(extra(4, Fixup::InKernel), 0.0, 1e-9);
   EXPECT_NEAR(extra(9, Fixup::InKernel), 0.0, 1e-9);
   EXPECT_NEAR(extra(16, Fixup::InKernel), 1.0, 1e-9);
   EXPECT_NEAR(extra(16, Fixup::Separate), 1.0, 1e-9);
   EXPECT_NEAR(extra(17, Fixup::InKernel), 1.0, 1e-9);
-  EXPECT_NEAR(extra(32, Fixup::InKernel), 3.0, 1e-9);
-  EXPECT_NEAR(extra(32, Fixup::Separate), 3.0, 1e-9);
+  EXPECT_NEAR(extra(32, Fixup::InKernel), 1.0, 1e-9);
+  EXPECT_NEAR(extra(32, Fixup::Separate), 1.0, 1e-9);
+  // The kernels before v33 (the older sweeps) merged every group in batches.
+  EXPECT_NEAR(extra(17, Fixup::InKernel, GroupMerge::Batches), 1.0, 1e-9);
+  EXPECT_NEAR(extra(25, Fixup::InKernel, GroupMerge::Batches), 2.0, 1e-9);
+  EXPECT_NEAR(extra(32, Fixup::InKernel, GroupMerge::Batches), 3.0, 1e-9);
+  EXPECT_NEAR(extra(32, Fixup::Separate, GroupMerge::Batches), 3.0, 1e-9);
+  // A state layout the lane merge cannot use (group 8 at Dv 128: two chunks per thread)
+  // keeps the batches.
+  KernelShape group8{64, 8, 128, 128, 2};
+  ScheduleProfile wide = profileSchedule(buildTileSpace({32 * 64}, 64, 8), group8, 264);
+  EXPECT_FALSE(wide.laneMerges);
+  EXPECT_EQ(wide.maxContributors, 32);
+  EXPECT_EQ(extraMergeBatches(wide, Fixup::InKernel), 3);
   // 33 contributors, 5 groups: still two extra rounds in-kernel; the merge kernel walks
   // the groups one batch each.
   EXPECT_NEAR(extra(33, Fixup::InKernel), 2.0, 1e-9);

@@ -118,12 +118,16 @@ int main(int argc, char **argv) {
   std::vector<std::string> logs;
   bool check = false;
   std::string device = "h100";
+  // What the swept kernels did with groups of 17..32 slots (CostModel.h, GroupMerge).
+  std::string groupMerge = "lanes";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--check")
       check = true;
     else if (arg == "--device" && i + 1 < argc)
       device = argv[++i];
+    else if (arg == "--group-merge" && i + 1 < argc)
+      groupMerge = argv[++i];
     else if (!arg.empty() && arg[0] == '-') {
       std::fprintf(stderr, "tessel-calibrate: unknown option '%s'\n", arg.c_str());
       return 2;
@@ -131,7 +135,15 @@ int main(int argc, char **argv) {
       logs.push_back(arg);
   }
   if (logs.empty()) {
-    std::fprintf(stderr, "usage: tessel-calibrate LOG... [--device h100|h200] [--check]\n");
+    std::fprintf(stderr, "usage: tessel-calibrate LOG... [--device h100|h200] "
+                         "[--group-merge lanes|batches] [--check]\n");
+    return 2;
+  }
+  if (groupMerge != "lanes" && groupMerge != "batches") {
+    std::fprintf(stderr,
+                 "tessel-calibrate: --group-merge takes lanes (kernels since v33) or batches "
+                 "(before), got '%s'\n",
+                 groupMerge.c_str());
     return 2;
   }
   if (!isKnownDevice(device)) {
@@ -151,6 +163,11 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "tessel-calibrate: no measurements in the logs\n");
     return 1;
   }
+  for (Measurement &m : data)
+    m.merge = groupMerge == "lanes" ? GroupMerge::LanesWhereLaidOut : GroupMerge::Batches;
+  std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
+              (long long)kLaneMergeMax,
+              groupMerge == "lanes" ? "by lanes where laid out" : "in batches");
   // The kernels' layout classes have different costs: one fit per class.
   std::map<KernelClass, std::vector<Measurement>> byClass;
   for (const Measurement &m : data)

@@ -50,7 +50,6 @@ std::vector<PipelineStep> compilePipelineSteps(const CompileOptions &o) {
                      opts.tile = o.tile;
                      opts.workers = o.workers;
                      opts.fixup = o.fixup;
-                     opts.tuneFor = o.tuneFor;
                      pm.addNestedPass<func::FuncOp>(createStreamK(opts));
                    }});
   steps.push_back({"tessel-lower-to-gpu", [o](OpPassManager &pm) {

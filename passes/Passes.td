@@ -40,9 +40,8 @@ def StreamK : Pass<"tessel-stream-k", "::mlir::func::FuncOp"> {
     Option<"workers", "workers", "int64_t", /*default=*/"0",
            "persistent workers; 0 = SMs x resident CTAs per SM, decided at load">,
     Option<"fixup", "fixup", "std::string", /*default=*/"\"auto\"",
-           "fix-up strategy: in-kernel, separate, or auto (the cost model's choice)">,
-    Option<"tuneFor", "tune-for", "std::string", /*default=*/"\"h100,h200\"",
-           "comma-separated GPUs whose cost models the fix-up choice must serve">,
+           "fix-up strategy: in-kernel, separate, or auto (the cost model's preference, "
+           "in-kernel for every shape and GPU)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

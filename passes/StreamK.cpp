@@ -1,7 +1,7 @@
 // tessel-stream-k: softmax-state fold -> explicit stream-K schedule.
 #include "dialects/Tessel/TesselOps.h"
-#include "passes/AttentionShape.h"
 #include "passes/Passes.h"
+#include "runtime/schedule/CostModel.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -110,10 +110,8 @@ FailureOr<AttentionFold> matchFold(Value sum, Value acc) {
 }
 
 struct FoldToStreamK : OpRewritePattern<SoftmaxFinalizeOp> {
-  FoldToStreamK(MLIRContext *ctx, int64_t tile, int64_t workers, FixupAttr fixup,
-                std::string tuneFor)
-      : OpRewritePattern<SoftmaxFinalizeOp>(ctx), tile(tile), workers(workers),
-        fixup(fixup), tuneFor(std::move(tuneFor)) {}
+  FoldToStreamK(MLIRContext *ctx, int64_t tile, int64_t workers, FixupAttr fixup)
+      : OpRewritePattern<SoftmaxFinalizeOp>(ctx), tile(tile), workers(workers), fixup(fixup) {}
 
   LogicalResult matchAndRewrite(SoftmaxFinalizeOp op,
                                 PatternRewriter &rewriter) const override {
@@ -127,15 +125,12 @@ struct FoldToStreamK : OpRewritePattern<SoftmaxFinalizeOp> {
 
     Location loc = op.getLoc();
     int64_t tileTokens = tile > 0 ? tile : fold->step;
-    FixupAttr fixupAttr = fixup;
-    if (!fixupAttr) {
-      schedule::KernelShape shape =
-          kernelShapeOf(partial.getQuery(), partial.getKeyCache(), partial.getValueCache());
-      auto choice = schedule::chooseConfig(shape, schedule::deviceModelsFor(tuneFor, shape));
-      fixupAttr = FixupAttr::get(getContext(), choice.fixup == schedule::Fixup::InKernel
-                                                   ? Fixup::in_kernel
-                                                   : Fixup::separate);
-    }
+    // auto: the cost model's preference, the same for every shape and GPU.
+    FixupAttr fixupAttr =
+        fixup ? fixup
+              : FixupAttr::get(getContext(), schedule::kPreferredFixup == schedule::Fixup::InKernel
+                                                 ? Fixup::in_kernel
+                                                 : Fixup::separate);
 
     auto lensType = partial.getContextLens().getType();
     int64_t batch = lensType.getDimSize(0);
@@ -157,8 +152,7 @@ struct FoldToStreamK : OpRewritePattern<SoftmaxFinalizeOp> {
   }
 
   int64_t tile, workers;
-  FixupAttr fixup; // null: the cost model decides
-  std::string tuneFor; // validated by the pass
+  FixupAttr fixup; // null: the cost model's preference
 };
 
 struct StreamKPass : tessel::impl::StreamKBase<StreamKPass> {
@@ -183,11 +177,8 @@ struct StreamKPass : tessel::impl::StreamKBase<StreamKPass> {
       return fail("unknown fix-up strategy '" + fixup +
                   "' (expected in-kernel, separate or auto)");
 
-    if (std::string bad = schedule::validateDeviceList(tuneFor); !bad.empty())
-      return fail("tune-for: " + bad);
-
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldToStreamK>(&getContext(), tile, workers, fixupAttr, tuneFor);
+    patterns.add<FoldToStreamK>(&getContext(), tile, workers, fixupAttr);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -223,7 +223,7 @@ std::vector<ShapeClass> representativeClasses() {
 
 Choice chooseConfig(const KernelShape &shape, const std::vector<DeviceModel> &devices,
                     const std::vector<ShapeClass> &classes) {
-  Choice best{0, Fixup::InKernel, std::numeric_limits<double>::infinity()};
+  Choice best{0, kPreferredFixup, std::numeric_limits<double>::infinity()};
   for (int64_t tile = 16; tile <= 512; tile *= 2) {
     double worst = 0;
     for (const ShapeClass &c : classes) {
@@ -232,13 +232,13 @@ Choice chooseConfig(const KernelShape &shape, const std::vector<DeviceModel> &de
         double floor = floorMicros(space, shape, device);
         if (floor <= 0)
           continue;
-        double t = predictMicros(space, shape, device, device.capacity(), Fixup::InKernel);
+        double t = predictMicros(space, shape, device, device.capacity(), kPreferredFixup);
         worst = std::max(worst, t / floor);
       }
     }
     // Ties go to the larger tile: fewer, longer loads and fewer flags.
     if (worst <= best.worstSlowdown * (1 + 1e-9))
-      best = {tile, Fixup::InKernel, worst};
+      best = {tile, kPreferredFixup, worst};
   }
   return best;
 }

@@ -132,6 +132,11 @@ struct ShapeClass {
 /// 1k to 128k tokens (the shapes of ../shared/bench/ANCHORS.md and skewed batches).
 std::vector<ShapeClass> representativeClasses();
 
+/// The fix-up strategy the model prefers for every shape and device: in_kernel. Under the
+/// model the separate fix-up is the in-kernel one plus a second launch (the partials come
+/// back through the L2), so it is never faster; `fixup=auto` means this.
+inline constexpr Fixup kPreferredFixup = Fixup::InKernel;
+
 struct Choice {
   int64_t tile;
   Fixup fixup;

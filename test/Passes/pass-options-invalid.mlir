@@ -8,7 +8,6 @@
 // RUN: not tessel-opt %s --tessel-stream-k=tile=abc 2>&1 | FileCheck %s --check-prefix=NOTINT
 // RUN: not tessel-opt %s --tessel-compile-pipeline=kv-ring-stages=9 2>&1 | FileCheck %s --check-prefix=PIPERING
 // RUN: not tessel-opt %s --tessel-softmax-as-reduction=tune-for=h100,a100 2>&1 | FileCheck %s --check-prefix=SARDEV
-// RUN: not tessel-opt %s --tessel-stream-k=tune-for= 2>&1 | FileCheck %s --check-prefix=SKDEV
 // RUN: not tessel-opt %s --tessel-compile-pipeline=tune-for=h200, 2>&1 | FileCheck %s --check-prefix=PIPEDEV
 
 // TILE0: pass-options-invalid.mlir:{{[0-9]+}}:{{[0-9]+}}: error: tessel-stream-k: tile must be a positive number of tokens (or -1 to keep the fold's tile), got 0
@@ -19,7 +18,6 @@
 // UNKNOWN: no such option tiles
 // NOTINT: for the --tile option: 'abc' value invalid
 // SARDEV: pass-options-invalid.mlir:{{[0-9]+}}:{{[0-9]+}}: error: tessel-softmax-as-reduction: tune-for: unknown device 'a100' in 'h100,a100' (known: h100,h200)
-// SKDEV: error: tessel-stream-k: tune-for: unknown device '' in '' (known: h100,h200)
 // PIPEDEV: error: tessel-compile-pipeline: tune-for: unknown device '' in 'h200,' (known: h100,h200)
 // PIPERING: error: tessel-compile-pipeline: kv-ring-stages must be -1 (by target), 0 (registers) or 2..4, got 9
 

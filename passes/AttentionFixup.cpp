@@ -23,10 +23,13 @@ Value AttentionKernelEmitter::groupCounterPtr(Value worker) {
   return kb.gep(workspace, kb.i32(), kb.add(counterRegionWords(), worker));
 }
 
+Value AttentionKernelEmitter::slotOffset(Value slot) {
+  return kb.mul(kb.toI64(slot), kb.c64(abi::slotFloats(group(), spec.vDim)));
+}
+
 Value AttentionKernelEmitter::slotPtr(Value slot) {
   Value counterWords = spec.inKernelFixup ? kb.mul(counterRegionWords(), kb.c32(2)) : kb.c32(0);
-  Value index = kb.add(kb.toI64(counterWords),
-                       kb.mul(kb.toI64(slot), kb.c64(abi::slotFloats(group(), spec.vDim))));
+  Value index = kb.add(kb.toI64(counterWords), slotOffset(slot));
   return kb.gep(workspace, kb.f32(), index);
 }
 
@@ -103,7 +106,6 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
   Value batchStep = kb.c32(kMergeBatch * stride);
   // This thread's chunks' m, l and o in slot 0, once: slot j's are j slots further (an
   // add per access instead of the slot's whole address).
-  const int64_t G = group();
   Value slot0 = slotPtr(kb.c32(0));
   Values baseM, baseL, baseO;
   for (int64_t k = 0; k < chunksPerThread(); ++k) {
@@ -115,9 +117,7 @@ ElementState AttentionKernelEmitter::mergeSlots(const ElementState &s, Value fir
   auto loadBatch = [&](Value j0) {
     Values loaded;
     for (int64_t u = 0; u < kMergeBatch; ++u) {
-      Value j = kb.mins(kb.add(j0, kb.c32(u * stride)), last);
-      Value at = arith::MulIOp::create(b, kb.toI64(j),
-                                       kb.c64(abi::slotFloats(G, spec.vDim)));
+      Value at = slotOffset(kb.mins(kb.add(j0, kb.c32(u * stride)), last));
       ElementState st;
       for (int64_t k = 0; k < chunksPerThread(); ++k) {
         st.m.push_back(kb.load(kb.f32(), kb.gep(baseM[k], kb.f32(), at), 4));
@@ -255,7 +255,6 @@ ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value g
   // rest only for slots in the group), so their bytes stream in while the max and the
   // factors are computed: one load round trip instead of one per batch of 8 (H200
   // micro-benchmark: 32 slots 1.95 -> 1.15 us).
-  const int64_t G = group();
   Value e = clampedChunkElement(0);
   Value count = kb.add(kb.sub(groupLast, groupFirst), kb.c32(1));
   Value first = groupSlot(hostWorker, groupFirst, workers);
@@ -273,8 +272,7 @@ ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value g
   // Slot s's o is s slots after slot 0's (one multiply-add per load).
   Value o0 = slotFields(slotPtr(kb.c32(0)), e).o;
   auto loadO = [&](Value slot) {
-    Value at = arith::MulIOp::create(b, kb.toI64(slot), kb.c64(abi::slotFloats(G, spec.vDim)));
-    return kb.load(chunkType(), kb.gep(o0, kb.f32(), at), chunkAlign());
+    return kb.load(chunkType(), kb.gep(o0, kb.f32(), slotOffset(slot)), chunkAlign());
   };
   Values os;
   for (int64_t j = 0; j < schedule::kLaneMergeMax; ++j) {

@@ -150,6 +150,9 @@ private:
 
   // Workspace.
   Value slotPtr(Value slot); // f32 pointer to the slot
+  /// Floats from slot 0 to slot `slot` (i64): a field of slot j is slot 0's field plus
+  /// this, which the merges use to address every slot from one base per field.
+  Value slotOffset(Value slot);
   /// Where chunk element e's state lives in the slot at `slot` (an f32 pointer): m at
   /// h = e / Dv, l at G + h, o at slotOFloats(G) + e (abi::slotFloats). The one place that
   /// spells the slot's layout for writeSlot, loadSlotState and mergeSlots.

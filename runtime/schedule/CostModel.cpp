@@ -180,7 +180,7 @@ int64_t extraMergeBatches(const ScheduleProfile &p, Fixup fixup) {
     return 0;
   Contributors head{0, p.maxContributors - 1};
   int64_t groups = arrivalGroups(head);
-  if (groups == 1 && p.laneMerges && head.count() >= kLaneMergeMin)
+  if (groups == 1 && p.laneMerges && isLaneMergeSize(head.count()))
     return 1; // the lane merge: its state's round trip, then every o load at once
   if (groups == 1)
     return (head.count() - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;

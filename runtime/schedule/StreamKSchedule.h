@@ -142,8 +142,13 @@ inline constexpr int64_t kSingleGroupMax = 32;
 inline constexpr int64_t kLaneMergeMin = 17;
 inline constexpr int64_t kLaneMergeMax = 32; // one lane per slot
 static_assert(kSingleGroupMax <= kLaneMergeMax, "a lane-merged group has a lane per slot");
+/// The group sizes the lane merge takes (the layout aside; the emitter tests the same
+/// bound on the device).
+inline bool isLaneMergeSize(int64_t slots) {
+  return slots >= kLaneMergeMin && slots <= kLaneMergeMax;
+}
 inline bool usesLaneMerge(int64_t slots, int64_t group, int64_t vDim) {
-  return slots >= kLaneMergeMin && slots <= kLaneMergeMax && abi::laneMergeLayout(group, vDim);
+  return isLaneMergeSize(slots) && abi::laneMergeLayout(group, vDim);
 }
 inline int64_t arrivalGroupSize(const Contributors &c) {
   return c.count() <= kSingleGroupMax ? c.count() : kArrivalGroup;

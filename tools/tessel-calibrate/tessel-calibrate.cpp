@@ -163,11 +163,11 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "tessel-calibrate: no measurements in the logs\n");
     return 1;
   }
+  const bool lanes = groupMerge == "lanes";
   for (Measurement &m : data)
-    m.merge = groupMerge == "lanes" ? GroupMerge::LanesWhereLaidOut : GroupMerge::Batches;
+    m.merge = lanes ? GroupMerge::LanesWhereLaidOut : GroupMerge::Batches;
   std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
-              (long long)kLaneMergeMax,
-              groupMerge == "lanes" ? "by lanes where laid out" : "in batches");
+              (long long)kLaneMergeMax, lanes ? "by lanes where laid out" : "in batches");
   // The kernels' layout classes have different costs: one fit per class.
   std::map<KernelClass, std::vector<Measurement>> byClass;
   for (const Measurement &m : data)

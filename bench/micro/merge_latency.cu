@@ -192,6 +192,41 @@ __device__ __forceinline__ void mergeBatch(float &m, float &l, float4 &o, const 
   m = mx;
 }
 
+// The merged state's output: o / l as the kernel's epilogue divides (and m, l for the
+// check).
+__device__ __forceinline__ void writeMerged(float *out, int e, int h, float m, float l,
+                                            float4 o) {
+  const float inv = 1.0f / l;
+  *reinterpret_cast<float4 *>(out + e) = make_float4(o.x * inv, o.y * inv, o.z * inv, o.w * inv);
+  if (e % kDv == 0) {
+    out[kG * kDv + h] = m;
+    out[kG * kDv + kG + h] = l;
+  }
+}
+
+// The lanes modes' state: lane j < P holds slot j's m and l of head h (else -inf, 0).
+__device__ __forceinline__ void loadLaneState(const float *slots, int P, int h, int lane,
+                                              float &mj, float &lj) {
+  mj = -INFINITY, lj = 0;
+  if (lane < P) {
+    mj = slots[lane * kSlotFloats + h];
+    lj = slots[lane * kSlotFloats + kG + h];
+  }
+}
+
+// From the lanes' state: the warp max mx, this lane's factor fj (0 past the slots) and
+// the butterfly sum l of the weighted l.
+__device__ __forceinline__ void laneFactors(float mj, float lj, bool inSlots, float &mx,
+                                            float &fj, float &l) {
+  mx = mj;
+  for (int d = 16; d > 0; d /= 2)
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d));
+  fj = inSlots ? ex2(mj - mx) : 0.0f;
+  l = fj * lj;
+  for (int d = 16; d > 0; d /= 2)
+    l += __shfl_xor_sync(0xffffffffu, l, d);
+}
+
 // Slots 1..P-1 merged into slot 0's state, batches of kBatch, the next batch loaded
 // before the current one is merged (padded parts: a copy of slot P-1 with m = -inf).
 template <bool Math>
@@ -217,13 +252,7 @@ __device__ void mergeSlots(const float *slots, int P, float *out) {
     for (int u = 0; u < kBatch; ++u)
       cur[u] = next[u];
   }
-  // The output: o / l as the kernel's epilogue divides (and m, l for the check).
-  float inv = 1.0f / l;
-  *reinterpret_cast<float4 *>(out + e) = make_float4(o.x * inv, o.y * inv, o.z * inv, o.w * inv);
-  if (e % kDv == 0) {
-    out[kG * kDv + h] = m;
-    out[kG * kDv + kG + h] = l;
-  }
+  writeMerged(out, e, h, m, l, o);
 }
 
 // The lanes modes: every slot's factor first (one lane per slot, P <= 32), then o as one
@@ -232,11 +261,8 @@ __device__ void mergeSlots(const float *slots, int P, float *out) {
 template <int B>
 __device__ void mergeLanes(const float *slots, int P, float *out) {
   const int e = 4 * threadIdx.x, h = e / kDv, lane = threadIdx.x % 32;
-  float mj = -INFINITY, lj = 0;
-  if (lane < P) {
-    mj = slots[lane * kSlotFloats + h];
-    lj = slots[lane * kSlotFloats + kG + h];
-  }
+  float mj, lj;
+  loadLaneState(slots, P, h, lane, mj, lj);
   float4 cur[B], next[B];
   auto load = [&](float4 *dst, int j0) {
     for (int u = 0; u < B; ++u)
@@ -244,13 +270,8 @@ __device__ void mergeLanes(const float *slots, int P, float *out) {
                                                  kOAt + e);
   };
   load(cur, 0);
-  float mx = mj;
-  for (int d = 16; d > 0; d /= 2)
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d));
-  const float fj = lane < P ? ex2(mj - mx) : 0.0f; // slots past P: factor 0
-  float l = fj * lj;
-  for (int d = 16; d > 0; d /= 2)
-    l += __shfl_xor_sync(0xffffffffu, l, d);
+  float mx, fj, l;
+  laneFactors(mj, lj, lane < P, mx, fj, l);
   float4 o = make_float4(0, 0, 0, 0);
   for (int j0 = 0; j0 < P; j0 += B) {
     if (j0 + B < P)
@@ -264,12 +285,7 @@ __device__ void mergeLanes(const float *slots, int P, float *out) {
     for (int u = 0; u < B; ++u)
       cur[u] = next[u];
   }
-  const float inv = 1.0f / l;
-  *reinterpret_cast<float4 *>(out + e) = make_float4(o.x * inv, o.y * inv, o.z * inv, o.w * inv);
-  if (e % kDv == 0) {
-    out[kG * kDv + h] = mx;
-    out[kG * kDv + kG + h] = l;
-  }
+  writeMerged(out, e, h, mx, l, o);
 }
 
 // lanes32: every o load at once, predicated (slots past P are not read).
@@ -280,18 +296,10 @@ __device__ void mergeLanesAll(const float *slots, int P, float *out) {
   for (int j = 0; j < 32; ++j)
     o4[j] = j < P ? *reinterpret_cast<const float4 *>(slots + j * kSlotFloats + kOAt + e)
                   : make_float4(0, 0, 0, 0);
-  float mj = -INFINITY, lj = 0;
-  if (lane < P) {
-    mj = slots[lane * kSlotFloats + h];
-    lj = slots[lane * kSlotFloats + kG + h];
-  }
-  float mx = mj;
-  for (int d = 16; d > 0; d /= 2)
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d));
-  const float fj = lane < P ? ex2(mj - mx) : 0.0f;
-  float l = fj * lj;
-  for (int d = 16; d > 0; d /= 2)
-    l += __shfl_xor_sync(0xffffffffu, l, d);
+  float mj, lj;
+  loadLaneState(slots, P, h, lane, mj, lj);
+  float mx, fj, l;
+  laneFactors(mj, lj, lane < P, mx, fj, l);
   float4 o = make_float4(0, 0, 0, 0);
 #pragma unroll
   for (int j = 0; j < 32; ++j) {
@@ -299,12 +307,7 @@ __device__ void mergeLanesAll(const float *slots, int P, float *out) {
     o.x = fmaf(o4[j].x, f, o.x), o.y = fmaf(o4[j].y, f, o.y);
     o.z = fmaf(o4[j].z, f, o.z), o.w = fmaf(o4[j].w, f, o.w);
   }
-  const float inv = 1.0f / l;
-  *reinterpret_cast<float4 *>(out + e) = make_float4(o.x * inv, o.y * inv, o.z * inv, o.w * inv);
-  if (e % kDv == 0) {
-    out[kG * kDv + h] = mx;
-    out[kG * kDv + kG + h] = l;
-  }
+  writeMerged(out, e, h, mx, l, o);
 }
 
 // grid: 1 + P where others write the slots (CTA 0 merges); Stale/Own 1. times[0..1]: ns, cycles.

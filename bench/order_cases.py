@@ -13,13 +13,7 @@ peers alike. Ties keep the file's order; the tables (bench/report.py) follow the
 import json
 import sys
 
-
-def parse_lens(text):
-    lens = []
-    for item in text.split(","):
-        count, _, length = item.rpartition("x")
-        lens += [int(length)] * (int(count) if count else 1)
-    return lens
+from lens import parse_lens
 
 
 def main(argv):

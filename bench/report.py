@@ -10,6 +10,8 @@ function and lens, in the order of the tessel-bench log."""
 import json
 import sys
 
+from lens import parse_lens
+
 
 def records(path):
     with open(path) as f:
@@ -24,10 +26,7 @@ def short_lens(lens):
     count as 7 sequences of 1024)."""
     if len(lens) <= 30:
         return lens
-    values = []
-    for part in lens.split(","):
-        count, _, length = part.rpartition("x")
-        values += [int(length)] * (int(count) if count else 1)
+    values = parse_lens(lens)
     return f"{len(values)} seqs {min(values)}..{max(values)}"
 
 

@@ -22,19 +22,9 @@ import sys
 
 import splitkv
 import torch
+from lens import parse_lens
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
-
-
-def parse_lens(text):
-    lens = []
-    for item in text.split(","):
-        if "x" in item:
-            n, l = item.split("x")
-            lens += [int(l)] * int(n)
-        else:
-            lens.append(int(item))
-    return lens
 
 
 CALLS = 20

@@ -227,12 +227,15 @@ Value AttentionKernelEmitter::arrivalGroupLast(Value groupFirst, Value size, Val
 }
 
 ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFirst,
-                                                Value groupLast, Value workers) {
+                                                Value groupLast, Value workers,
+                                                bool ofArrivalGroupSize) {
   auto batched = [&] {
     return mergeSlots(loadSlotState(groupSlot(hostWorker, groupFirst, workers)),
                       kb.add(groupFirst, kb.c32(1)), groupLast);
   };
-  if (!abi::laneMergeLayout(group(), spec.vDim))
+  static_assert(schedule::kArrivalGroup < schedule::kLaneMergeMin,
+                "groups of kArrivalGroup slots are merged in batches");
+  if (ofArrivalGroupSize || !abi::laneMergeLayout(group(), spec.vDim))
     return batched();
   // schedule::usesLaneMerge on the device: groups have at most kSingleGroupMax (=
   // kLaneMergeMax) slots.
@@ -340,7 +343,8 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
         },
         [&]() -> Values {
           kb.ifThen(kb.cmp(CmpIPredicate::ne, groupFirst, groupLast), [&] {
-            ElementState merged = mergeGroup(hostWorker, groupFirst, groupLast, workers);
+            ElementState merged =
+                mergeGroup(hostWorker, groupFirst, groupLast, workers, /*ofArrivalGroupSize=*/true);
             // The merged group overwrites its first slot, whose m and l every thread of
             // the head has just read: no thread may store before all have loaded. (Found
             // by compute-sanitizer racecheck's warp scheduling — a warp running ahead
@@ -376,7 +380,7 @@ void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value 
                    [&](Value groupFirst, ValueRange) -> Values {
                      ElementState g = mergeGroup(
                          hostWorker, groupFirst, arrivalGroupLast(groupFirst, size, last),
-                         workers);
+                         workers, /*ofArrivalGroupSize=*/true);
                      kb.barrier(); // every thread has read the slot it overwrites
                      writeSlot(g, groupSlot(hostWorker, groupFirst, workers));
                      return {};

@@ -41,6 +41,7 @@ TEST(BenchOptions, ParsesAValidCommandLine) {
   EXPECT_EQ(o.replays, 40);
   EXPECT_TRUE(o.warmL2);
   EXPECT_TRUE(o.trace);
+  EXPECT_FALSE(o.traceCtas);
   EXPECT_TRUE(o.programmaticLaunch);
   ASSERT_EQ(o.cases.size(), 3u);
   EXPECT_EQ(o.cases[0].function, "gqa8_f16");
@@ -55,8 +56,19 @@ TEST(BenchOptions, DefaultsAreColdL2And50Replays) {
   ASSERT_EQ(parse({"--artifact", "d", "--case", "f 1x8"}, o), "");
   EXPECT_FALSE(o.warmL2);
   EXPECT_FALSE(o.trace);
+  EXPECT_FALSE(o.traceCtas);
   EXPECT_FALSE(o.programmaticLaunch);
   EXPECT_EQ(o.replays, 50);
+}
+
+TEST(BenchOptions, TraceCtasImpliesTrace) {
+  BenchOptions o;
+  ASSERT_EQ(parse({"--artifact", "d", "--case", "f 1x8", "--trace-ctas"}, o), "");
+  EXPECT_TRUE(o.trace);
+  EXPECT_TRUE(o.traceCtas);
+  BenchOptions p;
+  ASSERT_EQ(parse({"--artifact", "d", "--case", "f 1x8", "--trace-ctas", "--trace"}, p), "");
+  EXPECT_TRUE(p.traceCtas); // a later --trace does not take it back
 }
 
 TEST(BenchOptions, BadValuesAreNamed) {

@@ -36,7 +36,7 @@ TEST(TraceSummary, ConvertsClocksAndFindsTheCriticalPath) {
   TraceSummary s;
   std::string error;
   ASSERT_TRUE(summariseTrace(w, s, error)) << error;
-  EXPECT_EQ(s.ctas, 3);
+  EXPECT_EQ(s.ctaCount, 3);
   EXPECT_EQ(s.idleCtas, 1);
   EXPECT_DOUBLE_EQ(s.nsPerCycle, 0.5);
   EXPECT_DOUBLE_EQ(s.timerStepNs, 100);
@@ -56,6 +56,29 @@ TEST(TraceSummary, ConvertsClocksAndFindsTheCriticalPath) {
   EXPECT_NE(json.find("\"idle_ctas\": 1"), std::string::npos) << json;
   EXPECT_NE(json.find("\"last_cta\": {\"smid\": 1, \"segments\": 1"), std::string::npos)
       << json;
+  // Per CTA, in worker order; the never-written record (worker 3) is left out.
+  ASSERT_EQ(s.ctas.size(), 3u);
+  EXPECT_EQ(s.ctas[1].worker, 1);
+  EXPECT_EQ(s.ctas[2].worker, 2);
+  EXPECT_EQ(traceCtasJson(s),
+            "[[0, 0, 1, 0.000, 1.000, 3.000, 0.200, 0.000, 4.200], "
+            "[1, 1, 1, 0.100, 1.200, 3.000, 2.500, 0.000, 6.800], "
+            "[2, 2, 0, 0.300, 0.900, 0.000, 0.000, 0.000, 1.200]]");
+}
+
+TEST(TraceSummary, NumbersTheCtasByTheirRecordsIndex) {
+  // Records 0 and 2 written, 1 not: the second CTA listed is worker 2.
+  std::vector<uint64_t> w;
+  addRecord(w, 5000, 100, 100, 100, 0, 1, 4);
+  w.insert(w.end(), tessel::abi::kTraceWords, 0);
+  addRecord(w, 5000, 100, 100, 100, 0, 1, 5);
+  TraceSummary s;
+  std::string error;
+  ASSERT_TRUE(summariseTrace(w, s, error)) << error;
+  ASSERT_EQ(s.ctas.size(), 2u);
+  EXPECT_EQ(s.ctas[0].worker, 0);
+  EXPECT_EQ(s.ctas[1].worker, 2);
+  EXPECT_EQ(s.ctas[1].smid, 5);
 }
 
 TEST(TraceSummary, CountsTheSmsOfTheWorkingCtas) {

@@ -29,8 +29,13 @@ std::string parseBenchArgs(const std::vector<std::string> &args, BenchOptions &o
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     bool hasValue = i + 1 < args.size();
-    if (arg == "--trace" || arg == "--pdl") {
-      (arg == "--trace" ? o.trace : o.programmaticLaunch) = true;
+    if (arg == "--trace" || arg == "--trace-ctas") {
+      o.trace = true;
+      o.traceCtas = o.traceCtas || arg == "--trace-ctas";
+      continue;
+    }
+    if (arg == "--pdl") {
+      o.programmaticLaunch = true;
       continue;
     }
     if (arg != "--artifact" && arg != "--replays" && arg != "--l2" && arg != "--case" &&

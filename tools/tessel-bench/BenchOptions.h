@@ -22,12 +22,13 @@ struct BenchOptions {
   int replays = 50;
   bool warmL2 = false; // --l2 warm: one copy of the caches, read from the L2 when it fits
   bool trace = false;  // --trace: print the last launch's phase trace (--trace-phases build)
+  bool traceCtas = false; // --trace-ctas: --trace, plus every CTA's phases
   bool programmaticLaunch = false; // --pdl: LoadOptions::programmaticLaunch
 };
 
 inline constexpr const char *kBenchUsage =
     "usage: tessel-bench --artifact DIR [--cases FILE] [--case \"FUNCTION LENS\"]... "
-    "[--replays N] [--l2 cold|warm] [--trace] [--pdl]";
+    "[--replays N] [--l2 cold|warm] [--trace | --trace-ctas] [--pdl]";
 
 /// Parses one case line; false when it is not `FUNCTION LENS` with lengths in int32.
 bool parseCase(const std::string &line, BenchCase &c);

@@ -22,10 +22,11 @@ using Quantiles = std::array<double, 4>;
 struct CtaPhases {
   double start = 0, prologue = 0, stream = 0, finish = 0, rest = 0, end = 0;
   int64_t segments = 0, smid = 0;
+  int64_t worker = 0; // the record's index: the CTA's blockIdx, i.e. its worker index
 };
 
 struct TraceSummary {
-  int64_t ctas = 0, idleCtas = 0; // records; of them, CTAs that walked no segment
+  int64_t ctaCount = 0, idleCtas = 0; // records; of them, CTAs that walked no segment
   double nsPerCycle = 0;          // sum of globaltimer spans / sum of clock64 spans
   double timerStepNs = 0;         // smallest nonzero difference between entry stamps
   double spanUs = 0;              // last exit - first entry (globaltimer)
@@ -36,6 +37,7 @@ struct TraceSummary {
   // Over all CTAs: start, prologue, end; over CTAs with segments: stream, finish, rest.
   Quantiles start{}, prologue{}, stream{}, finish{}, rest{}, end{};
   CtaPhases last; // the CTA that exits last: the launch's critical path
+  std::vector<CtaPhases> ctas; // every written record, in worker order
 };
 
 /// `words`: records of abi::kTraceWords u64 each. Records never written (entry 0) are
@@ -46,6 +48,12 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
 
 /// One JSON object (no newline) for tessel-bench's output line.
 std::string traceSummaryJson(const TraceSummary &s);
+
+/// Every CTA's phases as one JSON array (no newline) of
+/// [worker, smid, segments, start, prologue, stream, finish, rest, end] (µs), in worker
+/// order: for `tessel-bench --trace-ctas`, to ask which CTAs end late and where they ran
+/// (an SM, a pair of CTAs on one SM, a range of workers).
+std::string traceCtasJson(const TraceSummary &s);
 
 } // namespace tessel::bench
 

@@ -8,14 +8,15 @@
 // an H100) is served from it. Prints one JSON line per case and a table at the end.
 //
 //   tessel-bench --artifact DIR [--cases FILE | --case "FUNCTION LENS"]... [--replays N]
-//                [--l2 cold|warm] [--trace] [--pdl]
+//                [--l2 cold|warm] [--trace | --trace-ctas] [--pdl]
 //
 // `--pdl`: launch with programmatic dependent launch where the artifact allows it (sm_90
 // builds): each of a replay's 20 launches may start while the one before finishes.
 //
 // `--trace` (an artifact compiled with `tesselc --trace-phases`): after timing, the phase
 // records of the case's last launch are summarised (TraceSummary.h) into a "trace"
-// field of its JSON line.
+// field of its JSON line. `--trace-ctas` adds "trace_ctas": every CTA's phases
+// (TraceSummary.h traceCtasJson), to see which CTAs end late and where they ran.
 //
 // A case line is `FUNCTION LENS`, LENS a comma list of `L` or `NxL` (N sequences of L).
 #include "runtime/Runtime.h"
@@ -56,11 +57,12 @@ void fillRandom(CUdeviceptr dst, size_t bytes, reference::ElementType type) {
 
 struct Result {
   double us = 0, tbps = 0, kvMiB = 0;
-  std::string trace; // JSON summary of the last launch's phase trace (--trace)
+  std::string trace;     // JSON summary of the last launch's phase trace (--trace)
+  std::string traceCtas; // its CTAs, one array each (--trace-ctas)
 };
 
 Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, bool warmL2,
-                bool trace) {
+                bool trace, bool traceCtas) {
   const rt::AttentionInfo &info = k.info();
   reference::ElementType type = elementTypeOf(info.elementType);
   size_t e = elementBytes(type);
@@ -143,6 +145,8 @@ Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, b
       std::exit(1);
     }
     res.trace = bench::traceSummaryJson(summary);
+    if (traceCtas)
+      res.traceCtas = bench::traceCtasJson(summary);
   }
   std::sort(times.begin(), times.end());
   res.us = times[times.size() / 2];
@@ -184,21 +188,23 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "tessel-bench: no function '%s'\n", c.function.c_str());
       return 1;
     }
-    Result r = timeCase(*k, c, options.replays, options.warmL2, options.trace);
+    Result r = timeCase(*k, c, options.replays, options.warmL2, options.trace,
+                        options.traceCtas);
     const rt::AttentionInfo &info = k->info();
     std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
                 "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
                 "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
                 "\"workers\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": %.1f, "
                 "\"us\": %.2f, "
-                "\"tbps\": %.3f%s%s}\n",
+                "\"tbps\": %.3f%s%s%s%s}\n",
                 c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
                 (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
                 (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
                 (long long)info.tile, (long long)k->workers(),
                 k->programmaticLaunchEnabled() ? "true" : "false",
                 options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
-                r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str());
+                r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str(),
+                r.traceCtas.empty() ? "" : ", \"trace_ctas\": ", r.traceCtas.c_str());
     std::fflush(stdout);
     results.push_back({c, r});
   }

@@ -217,9 +217,9 @@ Value AttentionKernelEmitter::groupSlot(Value hostWorker, Value groupFirst, Valu
 }
 
 Value AttentionKernelEmitter::arrivalGroupSize(Value participants) {
-  return kb.select(
-      kb.cmp(CmpIPredicate::sle, participants, kb.c32(schedule::kSingleGroupMax)),
-      participants, kb.c32(schedule::kArrivalGroup));
+  const int64_t singleMax = schedule::singleGroupMax(group(), spec.vDim);
+  return kb.select(kb.cmp(CmpIPredicate::sle, participants, kb.c32(singleMax)),
+                   participants, kb.c32(schedule::kArrivalGroup));
 }
 
 Value AttentionKernelEmitter::arrivalGroupLast(Value groupFirst, Value size, Value last) {
@@ -237,8 +237,8 @@ ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFir
                 "groups of kArrivalGroup slots are merged in batches");
   if (ofArrivalGroupSize || !abi::laneMergeLayout(group(), spec.vDim))
     return batched();
-  // schedule::usesLaneMerge on the device: groups have at most kSingleGroupMax (=
-  // kLaneMergeMax) slots.
+  // schedule::usesLaneMerge on the device: in this layout groups have at most
+  // singleGroupMax = kLaneMergeMax slots.
   Value slots = kb.add(kb.sub(groupLast, groupFirst), kb.c32(1));
   return unflatten(kb.ifElse(
       kb.cmp(CmpIPredicate::sge, slots, kb.c32(schedule::kLaneMergeMin)),
@@ -251,60 +251,90 @@ ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFir
 ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value groupFirst,
                                                        Value groupLast, Value workers) {
   // The association of StreamKSchedule.h's lane merge. Every warp's chunk is in one head
-  // (abi::laneMergeLayout), so lane j can load slot j's m and l for the whole warp. Slot
-  // j of the group is the group's first slot for j = 0, else worker groupFirst + j's.
-  // All kLaneMergeMax o loads are issued before the state's shuffles need anything (the
-  // first kLaneMergeMin unconditionally: the group has at least that many slots; the
-  // rest only for slots in the group), so their bytes stream in while the max and the
-  // factors are computed: one load round trip instead of one per batch of 8 (H200
-  // micro-benchmark: 32 slots 1.95 -> 1.15 us).
+  // (abi::laneMergeLayout), so lane j can load slots j's and j + 32's m and l for the
+  // whole warp. Slot j of the group is the group's first slot for j = 0, else worker
+  // groupFirst + j's. The first 32 o loads are issued before the state's shuffles need
+  // anything (the first kLaneMergeMin unconditionally: the group has at least that many
+  // slots; the rest only for slots in the group), so their bytes stream in while the max
+  // and the factors are computed: one load round trip instead of one per batch of 8 (H200
+  // micro-benchmark: 32 slots 1.95 -> 1.15 us). A group of more than 32 loads the other
+  // 32 after those are summed (the registers of 64 chunks in flight would spill).
+  constexpr int64_t kLanes = schedule::kLaneMergeLanes;
   Value e = clampedChunkElement(0);
   Value count = kb.add(kb.sub(groupLast, groupFirst), kb.c32(1));
   Value first = groupSlot(hostWorker, groupFirst, workers);
+  Value wide = kb.cmp(CmpIPredicate::sgt, count, kb.c32(kLanes)); // warp-uniform
   auto slotOf = [&](Value j) {
     return kb.select(kb.cmp(CmpIPredicate::eq, j, kb.c32(0)), first, kb.add(groupFirst, j));
   };
-  Value laneInGroup = kb.cmp(CmpIPredicate::ult, lane, count);
-  Values ml = kb.ifElse(
-      laneInGroup,
-      [&]() -> Values {
-        SlotFields f = slotFields(slotPtr(slotOf(lane)), e);
-        return {kb.load(kb.f32(), f.m, 4), kb.load(kb.f32(), f.l, 4)};
-      },
+  // Slot j's m and l where slot j is in the group, else m = -inf (factor 0) and l = 0.
+  auto loadMl = [&](Value j) {
+    return kb.ifElse(
+        kb.cmp(CmpIPredicate::ult, j, count),
+        [&]() -> Values {
+          SlotFields f = slotFields(slotPtr(slotOf(j)), e);
+          return {kb.load(kb.f32(), f.m, 4), kb.load(kb.f32(), f.l, 4)};
+        },
+        [&]() -> Values { return {kb.negInf(), kb.cf(0)}; });
+  };
+  Values ml = loadMl(lane);
+  Values ml2 = kb.ifElse(
+      wide, [&]() -> Values { return loadMl(kb.add(lane, kb.c32(kLanes))); },
       [&]() -> Values { return {kb.negInf(), kb.cf(0)}; });
   // Slot s's o is s slots after slot 0's (one multiply-add per load).
   Value o0 = slotFields(slotPtr(kb.c32(0)), e).o;
   auto loadO = [&](Value slot) {
     return kb.load(chunkType(), kb.gep(o0, kb.f32(), slotOffset(slot)), chunkAlign());
   };
-  Values os;
-  for (int64_t j = 0; j < schedule::kLaneMergeMax; ++j) {
-    if (j == 0) {
-      os.push_back(loadO(first));
-    } else if (j < schedule::kLaneMergeMin) {
-      os.push_back(loadO(kb.add(groupFirst, kb.c32(j))));
-    } else {
-      os.push_back(kb.ifElse(
-          kb.cmp(CmpIPredicate::slt, kb.c32(j), count),
-          [&]() -> Values { return {loadO(kb.add(groupFirst, kb.c32(j)))}; },
-          [&]() -> Values { return {chunkSplat(kb.cf(0))}; })[0]);
-    }
-  }
+  // Slot j's o (j >= 1): unconditional below `always`, else only for slots in the group.
+  auto loadOIfIn = [&](int64_t j, int64_t always) -> Value {
+    if (j < always)
+      return loadO(kb.add(groupFirst, kb.c32(j)));
+    return kb.ifElse(
+        kb.cmp(CmpIPredicate::slt, kb.c32(j), count),
+        [&]() -> Values { return {loadO(kb.add(groupFirst, kb.c32(j)))}; },
+        [&]() -> Values { return {chunkSplat(kb.cf(0))}; })[0];
+  };
+  Values os{loadO(first)};
+  for (int64_t j = 1; j < kLanes; ++j)
+    os.push_back(loadOIfIn(j, schedule::kLaneMergeMin));
   // The group's m: a butterfly max over the lanes (exact, the same in every lane).
-  Value m = ml[0];
-  for (int64_t d = 16; d >= 1; d /= 2)
+  Value m = kb.fmax(ml[0], ml2[0]);
+  for (int64_t d = kLanes / 2; d >= 1; d /= 2)
     m = kb.fmax(m, kb.shuffleXor(m, d));
-  // Lane j's factor; lanes past the group have m = -inf: factor 0.
-  Value f = kb.exp2(kb.fsub(ml[0], softmaxShift(m)));
+  // Lane j's factors; slots past the group have m = -inf: factor 0.
+  Value shift = softmaxShift(m);
+  Value f = kb.exp2(kb.fsub(ml[0], shift));
   // l: a butterfly sum of the lanes' weighted l (commutative adds: every lane gets the
-  // same value).
+  // same value); a lane's second slot is folded in first.
   Value l = kb.fmul(f, ml[1]);
-  for (int64_t d = 16; d >= 1; d /= 2)
+  Values f2l = kb.ifElse(
+      wide,
+      [&]() -> Values {
+        Value f2 = kb.exp2(kb.fsub(ml2[0], shift));
+        return {f2, kb.fma(f2, ml2[1], l)};
+      },
+      [&]() -> Values { return {kb.cf(0), l}; });
+  Value f2 = f2l[0];
+  l = f2l[1];
+  for (int64_t d = kLanes / 2; d >= 1; d /= 2)
     l = kb.fadd(l, kb.shuffleXor(l, d));
   // o: fmas in slot order from 0; slots past the group add 0 * 0.
   Value o = chunkSplat(kb.cf(0));
-  for (int64_t j = 0; j < schedule::kLaneMergeMax; ++j)
+  for (int64_t j = 0; j < kLanes; ++j)
     o = kb.fma(os[j], chunkSplat(kb.shuffleIdx(f, kb.c32(j))), o);
+  o = kb.ifElse(
+      wide,
+      [&]() -> Values {
+        Values os2;
+        for (int64_t j = kLanes; j < schedule::kLaneMergeMax; ++j)
+          os2.push_back(loadOIfIn(j, kLanes + 1)); // slot 32 is in a wide group
+        Value acc = o;
+        for (int64_t j = 0; j < kLanes; ++j)
+          acc = kb.fma(os2[j], chunkSplat(kb.shuffleIdx(f2, kb.c32(j))), acc);
+        return {acc};
+      },
+      [&]() -> Values { return {o}; })[0];
   ElementState s;
   s.m = {m}, s.l = {l}, s.o = {o};
   return s;

@@ -183,7 +183,7 @@ private:
   /// The slot holding arrival group `groupFirst`'s partial: the host's slot for group 0.
   Value groupSlot(Value hostWorker, Value groupFirst, Value workers);
   /// Workers per arrival group of a split head with `participants` workers
-  /// (StreamKSchedule.h: all of them up to kSingleGroupMax, else kArrivalGroup).
+  /// (StreamKSchedule.h: all of them up to singleGroupMax, else kArrivalGroup).
   Value arrivalGroupSize(Value participants);
   /// The last worker of the arrival group starting at `groupFirst` (groups of `size`
   /// workers; the head's last group ends at `last`).
@@ -191,7 +191,7 @@ private:
   /// Merges the slots of the group [groupFirst, groupLast] in ascending order: by lanes
   /// when schedule::usesLaneMerge says so, else in batches (mergeSlots).
   /// `ofArrivalGroupSize`: the caller's groups have kArrivalGroup slots (the heads of more
-  /// than kSingleGroupMax participants), too few for the lane merge, so none is emitted.
+  /// than singleGroupMax participants), too few for the lane merge, so none is emitted.
   ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast, Value workers,
                           bool ofArrivalGroupSize = false);
   /// The lane merge of a group of kLaneMergeMin..kLaneMergeMax slots (StreamKSchedule.h).

@@ -42,7 +42,7 @@ DeviceModel DeviceModel::h100(const KernelShape &shape) {
 DeviceModel DeviceModel::h200(const KernelShape &shape) {
   // `tessel-calibrate docs/measurements/2026-12-01-v33-h200-tile-sweep.log --device h200`:
   // tiles 32..256 x 20 cases x 2 rounds, v33 kernels (the K/V ring on sm_90, the fma
-  // merge, groups of 17-32 merged by lanes: GroupMerge::LanesWhereLaidOut). Against the
+  // merge, groups of 17-32 merged by lanes: GroupMerge::LanesUpTo32). Against the
   // v28 sweep (batches) only GQA's fixupUs moved, 4.75 -> 4.50 us.
   return fittedModel(shape, 4.70e6, 0.72, /*smallGroup=*/{30e3, 1.75, 0.04, 2.25, 0.25},
                      /*largeGroup=*/{80e3, 0.25, 0.08, 4.50, 0.25});
@@ -134,8 +134,11 @@ double floorMicros(const TileSpace &space, const KernelShape &shape,
 ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
                                 int64_t workers, GroupMerge merge) {
   ScheduleProfile p;
-  p.laneMerges = merge == GroupMerge::LanesWhereLaidOut &&
+  p.laneMerges = merge != GroupMerge::Batches &&
                  abi::laneMergeLayout(shape.group(), shape.vDim);
+  p.singleGroupMax = merge == GroupMerge::LanesWhereLaidOut
+                         ? singleGroupMax(shape.group(), shape.vDim)
+                         : kSingleGroupMax;
   int64_t w = effectiveWorkers(space.total(), workers);
   p.workers.resize(w);
   for (int64_t k = 0; k < w; ++k)
@@ -172,16 +175,17 @@ double streamMicros(const ScheduleProfile &p, const DeviceModel &device) {
 
 int64_t extraMergeBatches(const ScheduleProfile &p, Fixup fixup) {
   // Dependent rounds after the first on a split head's critical path, for its most
-  // contributors C (arrival groups: StreamKSchedule.h). One group (C <= 32): its last
-  // arrival merges the other C - 1 slots kFixupMergeBatch at a time. Groups of 8:
+  // contributors C (arrival groups: StreamKSchedule.h). One group (C <= 32, or 64 by
+  // lanes): its last arrival merges the other C - 1 slots kFixupMergeBatch at a time, or
+  // by lanes in one round trip per 32 slots. Groups of 8:
   // in_kernel, one group merge (one batch), a second arrival and the groups' slots
   // kFixupMergeBatch at a time; separate, the merge kernel walks the groups one batch each.
   if (!p.anySplit)
     return 0;
   Contributors head{0, p.maxContributors - 1};
-  int64_t groups = arrivalGroups(head);
+  int64_t groups = arrivalGroups(head, p.singleGroupMax);
   if (groups == 1 && p.laneMerges && isLaneMergeSize(head.count()))
-    return 1; // the lane merge: its state's round trip, then every o load at once
+    return (head.count() + kLaneMergeLanes - 1) / kLaneMergeLanes; // o loads 32 at a time
   if (groups == 1)
     return (head.count() - 1 + kFixupMergeBatch - 1) / kFixupMergeBatch - 1;
   if (fixup == Fixup::Separate)

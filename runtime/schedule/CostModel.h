@@ -84,11 +84,12 @@ std::vector<DeviceModel> deviceModelsFor(const std::string &list, const KernelSh
 /// a round trip; the fitted fixupBatchUs says how much.
 inline constexpr int64_t kFixupMergeBatch = 8;
 
-/// How the kernels merge an arrival group of kLaneMergeMin..kLaneMergeMax slots: by lanes
-/// where the state layout allows it (StreamKSchedule.h's usesLaneMerge: the kernels since
-/// v33, what the emitter builds), or in batches of kFixupMergeBatch like every smaller
-/// group (the kernels before v33, which the older tile sweeps measured).
-enum class GroupMerge { LanesWhereLaidOut, Batches };
+/// How the measured kernels merged arrival groups of kLaneMergeMin or more slots. By lanes
+/// where the state layout allows it (StreamKSchedule.h's usesLaneMerge), one group up to
+/// kLaneMergeMax = 64 participants (the kernels since v35, what the emitter builds); the
+/// same up to 32 participants, groups of 8 beyond (v33-v34, the v33 sweep); or in
+/// batches of kFixupMergeBatch like every smaller group (before v33, the older sweeps).
+enum class GroupMerge { LanesWhereLaidOut, LanesUpTo32, Batches };
 
 /// What the model needs of one schedule, independent of the device constants (so a
 /// calibration can evaluate many constant sets cheaply).
@@ -101,7 +102,8 @@ struct ScheduleProfile {
   double totalBytes = 0;
   bool anySplit = false;
   int64_t maxContributors = 0; // over split heads
-  bool laneMerges = false;     // groups of 17..32 slots are merged by lanes
+  bool laneMerges = false;     // groups of kLaneMergeMin+ slots are merged by lanes
+  int64_t singleGroupMax = kSingleGroupMax; // StreamKSchedule.h's arrival groups
 };
 ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
                                 int64_t workers,
@@ -109,8 +111,8 @@ ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape
 /// The model's terms: the streaming makespan (bounded below by the bandwidth floor), and
 /// the dependent merge rounds a split head pays beyond its first (0 when no head is
 /// split): arrival groups, then batches of kFixupMergeBatch group slots; a lane-merged
-/// group counts as one (H200 micro-benchmark: 17-32 slots 1.06-1.15 us, one batch
-/// 0.67, four 1.95).
+/// group counts as one per 32 slots, its o loads' round trips (H200 micro-benchmark:
+/// 17-32 slots 1.06-1.15 us, one batch 0.67, four 1.95).
 double streamMicros(const ScheduleProfile &profile, const DeviceModel &device);
 int64_t extraMergeBatches(const ScheduleProfile &profile, Fixup fixup);
 /// launch + streamMicros + the fix-up terms.

@@ -114,34 +114,38 @@ inline int64_t nonHostSlot(int64_t w) { return w; }
 inline int64_t hostSlot(int64_t workers, int64_t w) { return workers + w; }
 
 /// A split head's participants [first, last] form arrival groups of consecutive workers,
-/// the first starting at the host: one group when there are at most kSingleGroupMax
-/// participants, else groups of kArrivalGroup. in_kernel: the last arrival of a group
-/// merges the group's slots, in ascending order, into the group's first slot
+/// the first starting at the host: one group when there are at most `singleGroupMax`
+/// participants (singleGroupMax below: kSingleGroupMax, or kLaneMergeMax where the state
+/// layout is merged by lanes), else groups of kArrivalGroup. in_kernel: the last arrival
+/// of a group merges the group's slots, in ascending order, into the group's first slot
 /// (`groupSlot`), and the last group to finish merges the groups' slots in ascending
-/// order — so no arrival counter takes more than kArrivalGroup atomics and a head of C
-/// participants costs two merge rounds (<= 8 slots, then ceil(C / 8) group slots)
-/// instead of ceil((C - 1) / 8) batches. Up to 32 participants one group is cheaper:
-/// its batches are loaded one ahead of the merge (software-pipelined), so four of them
-/// cost less than a second arrival round (H100, v18: gqa8 1x4096, 32 participants per
-/// head, 12.20 -> 11.79 us; v9 found the same at 8-16 with unpipelined batches). The
-/// merge kernel uses the same association, so both fix-ups give bitwise-identical
-/// outputs.
+/// order — so a head of C participants costs two merge rounds (<= 8 slots, then
+/// ceil(C / 8) group slots) instead of ceil((C - 1) / 8) batches. Up to 32 participants
+/// one group is cheaper: its batches are loaded one ahead of the merge
+/// (software-pipelined), so four of them cost less than a second arrival round (H100,
+/// v18: gqa8 1x4096, 32 participants per head, 12.20 -> 11.79 us; v9 found the same at
+/// 8-16 with unpipelined batches). The merge kernel uses the same association, so both
+/// fix-ups give bitwise-identical outputs.
 inline constexpr int64_t kArrivalGroup = 8;
 inline constexpr int64_t kSingleGroupMax = 32;
 /// An arrival group of kLaneMergeMin..kLaneMergeMax slots (the group's first slot
 /// included) is merged by lanes where the state layout allows it
-/// (abi::laneMergeLayout): lane j of every warp loads slot j's m and l, one warp max gives
-/// the group's m, each lane its slot's factor 2^(m_j - m), a butterfly sum over the 32
-/// lanes gives l, and o is the fma sum over the slots in ascending order (factor j from
-/// lane j by shuffle), starting from 0 — one factor per slot and no rescale between
-/// batches, so all of the group's o loads can be in flight at once. Smaller groups keep
-/// the batched merge (kFixupMergeBatch). H200 micro-benchmark
-/// (bench/micro/merge_latency.cu, docs/performance.md): 32 slots 1.95 -> 1.15 us, 25 slots
-/// 1.57 -> 1.12, 17 about even, 9 slots 0.67 -> 0.99 (the lanes' dependent max and
-/// shuffles cost more than one batch).
+/// (abi::laneMergeLayout). Lane j of every warp loads the m and l of slots j and j + 32
+/// (those in the group; the others count as m = -inf, l = 0); one warp max gives the
+/// group's m, each lane its slots' factors 2^(m_j - m), a butterfly sum over the 32 lanes
+/// of fma(f_{j+32}, l_{j+32}, f_j * l_j) gives l, and o is the fma sum over the slots in
+/// ascending order (slot j's factor from lane j mod 32 by shuffle), starting from 0 —
+/// one factor per slot and no rescale between batches, so a group's o loads can all be
+/// in flight at once (up to 32 slots; the next 32 follow in a second round trip). Smaller
+/// groups keep the batched merge (kFixupMergeBatch). H200 micro-benchmark
+/// (bench/micro/merge_latency.cu, docs/performance.md): 32 slots 1.95 -> 1.15 us, 25
+/// slots 1.57 -> 1.12, 17 about even, 9 slots 0.67 -> 0.99 (the lanes' dependent max and
+/// shuffles cost more than one batch). Groups of 33..64 (v35) save a head its second
+/// arrival round: two rounds cost ~0.9 us more than one (v34 traces of 1x16384).
 inline constexpr int64_t kLaneMergeMin = 17;
-inline constexpr int64_t kLaneMergeMax = 32; // one lane per slot
-static_assert(kSingleGroupMax <= kLaneMergeMax, "a lane-merged group has a lane per slot");
+inline constexpr int64_t kLaneMergeLanes = 32;              // a warp
+inline constexpr int64_t kLaneMergeMax = 2 * kLaneMergeLanes; // two slots per lane
+static_assert(kSingleGroupMax <= kLaneMergeMax, "a lane-merged group has <= 2 slots per lane");
 /// The group sizes the lane merge takes (the layout aside; the emitter tests the same
 /// bound on the device).
 inline bool isLaneMergeSize(int64_t slots) {
@@ -150,19 +154,25 @@ inline bool isLaneMergeSize(int64_t slots) {
 inline bool usesLaneMerge(int64_t slots, int64_t group, int64_t vDim) {
   return isLaneMergeSize(slots) && abi::laneMergeLayout(group, vDim);
 }
-inline int64_t arrivalGroupSize(const Contributors &c) {
-  return c.count() <= kSingleGroupMax ? c.count() : kArrivalGroup;
+/// Most participants of a head that still form one arrival group: kLaneMergeMax where
+/// the layout is merged by lanes, else kSingleGroupMax (four pipelined batches).
+inline int64_t singleGroupMax(int64_t group, int64_t vDim) {
+  return abi::laneMergeLayout(group, vDim) ? kLaneMergeMax : kSingleGroupMax;
 }
-inline int64_t arrivalGroupFirst(const Contributors &c, int64_t w) {
-  int64_t size = arrivalGroupSize(c);
+inline int64_t arrivalGroupSize(const Contributors &c, int64_t singleMax) {
+  return c.count() <= singleMax ? c.count() : kArrivalGroup;
+}
+inline int64_t arrivalGroupFirst(const Contributors &c, int64_t w, int64_t singleMax) {
+  int64_t size = arrivalGroupSize(c, singleMax);
   return c.first + (w - c.first) / size * size;
 }
-inline int64_t arrivalGroupLast(const Contributors &c, int64_t groupFirst) {
-  int64_t last = groupFirst + arrivalGroupSize(c) - 1;
+inline int64_t arrivalGroupLast(const Contributors &c, int64_t groupFirst,
+                                int64_t singleMax) {
+  int64_t last = groupFirst + arrivalGroupSize(c, singleMax) - 1;
   return last < c.last ? last : c.last;
 }
-inline int64_t arrivalGroups(const Contributors &c) {
-  return (c.count() + arrivalGroupSize(c) - 1) / arrivalGroupSize(c);
+inline int64_t arrivalGroups(const Contributors &c, int64_t singleMax) {
+  return (c.count() + arrivalGroupSize(c, singleMax) - 1) / arrivalGroupSize(c, singleMax);
 }
 inline int64_t groupSlot(int64_t workers, const Contributors &c, int64_t groupFirst) {
   return groupFirst == c.first ? hostSlot(workers, groupFirst) : nonHostSlot(groupFirst);

@@ -350,9 +350,10 @@ TEST(FixupStrategies, InKernelAndSeparateAgreeBitwise) {
 }
 
 // Heads split over kLaneMergeMin..kLaneMergeMax workers, one tile each, are merged by
-// lanes (schedule::usesLaneMerge): all of a group's slots (the full 32 lanes, and a
-// partly filled group whose conditional loads skip the missing slots) against the
-// reference, and both fix-ups bit for bit (the merge kernel runs the same lane merge).
+// lanes (schedule::usesLaneMerge): as many participants as the grid allows (33 with 8
+// KV heads, 64 with 4: lanes holding a second slot), a full warp of 32, and a partly
+// filled one whose conditional loads skip the missing slots, against the reference, and
+// both fix-ups bit for bit (the merge kernel runs the same lane merge).
 TEST(FixupStrategies, LaneMergedHeadsMatchTheReferenceAndAgreeBitwise) {
   const std::string root = artifactsRoot();
   const std::string inKernel = root + "/sm_90_in-kernel";
@@ -371,7 +372,8 @@ TEST(FixupStrategies, LaneMergedHeadsMatchTheReferenceAndAgreeBitwise) {
     ASSERT_TRUE(tessel::abi::laneMergeLayout(group, vDim)) << name;
     const int64_t widest = std::min(schedule::kLaneMergeMax, a.workers() / kvHeads);
     ASSERT_GE(widest, schedule::kLaneMergeMin) << name << ": too few workers for the case";
-    for (int64_t n : {widest, int64_t(schedule::kLaneMergeMin + 4)}) {
+    ASSERT_GT(widest, schedule::kLaneMergeLanes) << name << ": no lane holds two slots";
+    for (int64_t n : {widest, schedule::kLaneMergeLanes, schedule::kLaneMergeMin + 4}) {
       // One sequence of n tiles per head (the last one partial): Hkv * n <= workers tiles,
       // one per worker, so every head has n participants in one arrival group.
       int32_t len = static_cast<int32_t>((n - 1) * tile + tile / 2 + 1);

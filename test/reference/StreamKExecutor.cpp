@@ -58,12 +58,13 @@ void mergeBatches(State &a, const std::vector<const State *> &parts, int64_t vDi
 
 /// The kernels' lane merge of one arrival group (schedule::usesLaneMerge): `first` and
 /// `parts` are slots 0 and 1.. of the group. The group's m is the max over its slots;
-/// slot j's factor 2^(m_j - m); l the butterfly sum over kLaneMergeMax lanes of factor *
-/// l (lane j holds slot j, lanes past the group 0); o the fused multiply-adds over the
-/// lanes in order from 0 (lanes past the group add 0 * 0) — the association of
-/// `mergeGroupByLanes` in passes/AttentionFixup.cpp.
+/// slot j's factor 2^(m_j - m); lane i holds slots i and i + 32 (absent ones: factor 0,
+/// l 0); l the butterfly sum over the 32 lanes of fma(f_{i+32}, l_{i+32}, f_i * l_i); o
+/// the fused multiply-adds over the slots in order from 0 — the association of
+/// `mergeGroupByLanes` in passes/AttentionFixup.cpp (which skips the second slots'
+/// terms of groups of <= 32, exact zeros here).
 State laneMerge(const State &first, const std::vector<const State *> &parts, int64_t vDim) {
-  constexpr int64_t kLanes = schedule::kLaneMergeMax;
+  constexpr int64_t kLanes = schedule::kLaneMergeLanes;
   std::vector<const State *> slots{&first};
   slots.insert(slots.end(), parts.begin(), parts.end());
   const int64_t n = static_cast<int64_t>(slots.size()), group = first.m.size();
@@ -73,10 +74,15 @@ State laneMerge(const State &first, const std::vector<const State *> &parts, int
     for (const State *slot : slots)
       m = std::max(m, slot->m[h]);
     const float shift = m == kNegInf ? 0.0f : m;
-    std::array<float, kLanes> f{}, w{};
+    std::array<float, schedule::kLaneMergeMax> f{}, l{};
     for (int64_t j = 0; j < n; ++j) {
       f[j] = std::exp2(slots[j]->m[h] - shift); // -inf: 0
-      w[j] = f[j] * slots[j]->l[h];
+      l[j] = slots[j]->l[h];
+    }
+    std::array<float, kLanes> w{};
+    for (int64_t i = 0; i < kLanes; ++i) {
+      const float own = f[i] * l[i];
+      w[i] = std::fma(f[i + kLanes], l[i + kLanes], own);
     }
     for (int64_t d = kLanes / 2; d >= 1; d /= 2) {
       std::array<float, kLanes> next{};
@@ -88,8 +94,8 @@ State laneMerge(const State &first, const std::vector<const State *> &parts, int
     s.l[h] = w[0];
     for (int64_t d = 0; d < vDim; ++d) {
       float o = 0.0f;
-      for (int64_t j = 0; j < kLanes; ++j)
-        o = j < n ? std::fma(slots[j]->o[h * vDim + d], f[j], o) : std::fma(0.0f, 0.0f, o);
+      for (int64_t j = 0; j < n; ++j)
+        o = std::fma(slots[j]->o[h * vDim + d], f[j], o);
       s.o[h * vDim + d] = o;
     }
   }
@@ -167,13 +173,14 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
 
   std::vector<State> slots(schedule::partialSlots(opt.fixup, workers),
                            State(p.group(), p.vDim));
+  const int64_t singleMax = schedule::singleGroupMax(p.group(), p.vDim);
   // Both fix-ups merge a split head in the same association (StreamKSchedule.h): each
   // arrival group's slots in ascending order, starting at the group's first slot, then
   // the groups in ascending order.
   auto mergeGroup = [&](const schedule::Contributors &c, int64_t groupFirst) {
     State state = slots[schedule::groupSlot(workers, c, groupFirst)];
     std::vector<const State *> parts;
-    for (int64_t j = groupFirst + 1; j <= schedule::arrivalGroupLast(c, groupFirst); ++j)
+    for (int64_t j = groupFirst + 1; j <= schedule::arrivalGroupLast(c, groupFirst, singleMax); ++j)
       parts.push_back(&slots[schedule::nonHostSlot(j)]);
     if (schedule::usesLaneMerge(1 + parts.size(), p.group(), p.vDim))
       return laneMerge(state, parts, p.vDim);
@@ -192,7 +199,7 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
   // The merge kernel: the same merges, one after the other.
   auto mergeHead = [&](int64_t b, int64_t g) {
     schedule::Contributors c = schedule::headContributors(space, workers, b, g);
-    if (schedule::arrivalGroups(c) == 1) {
+    if (schedule::arrivalGroups(c, singleMax) == 1) {
       writeOutput(p, mergeGroup(c, c.first), b, g, result.out);
       return;
     }
@@ -207,17 +214,17 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
   std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> groupArrivals;
   auto arrive = [&](int64_t b, int64_t g, int64_t w) {
     schedule::Contributors c = schedule::headContributors(space, workers, b, g);
-    int64_t first = schedule::arrivalGroupFirst(c, w);
-    int64_t size = schedule::arrivalGroupLast(c, first) - first + 1;
+    int64_t first = schedule::arrivalGroupFirst(c, w, singleMax);
+    int64_t size = schedule::arrivalGroupLast(c, first, singleMax) - first + 1;
     if (++groupArrivals[{b, g, first}] != size)
       return;
-    if (schedule::arrivalGroups(c) == 1) {
+    if (schedule::arrivalGroups(c, singleMax) == 1) {
       writeOutput(p, mergeGroup(c, c.first), b, g, result.out);
       ++result.mergedByLastArrival;
       return;
     }
     slots[schedule::groupSlot(workers, c, first)] = mergeGroup(c, first);
-    if (++arrivals[{b, g}] != schedule::arrivalGroups(c))
+    if (++arrivals[{b, g}] != schedule::arrivalGroups(c, singleMax))
       return;
     writeOutput(p, mergeGroupSlots(c), b, g, result.out);
     ++result.mergedByLastArrival;

@@ -56,12 +56,12 @@ TEST(CostModel, FixupChargesItsDependentMergeRounds) {
   dev.fixupBatchUs = 1.0;
   DeviceModel noBatch = dev;
   noBatch.fixupBatchUs = 0;
-  // One sequence, 8 heads, tile 64, 264 workers: C tiles per head and one tile per
-  // worker give C contributors per head: one arrival group up to 32, else ceil(C / 8).
+  // One sequence, 8 heads, tile 64, 8 C workers: C tiles per head and one tile per
+  // worker give C contributors per head.
   auto extra = [&](int64_t contributors, Fixup fixup,
                    GroupMerge merge = GroupMerge::LanesWhereLaidOut) {
     TileSpace s = buildTileSpace({contributors * 64}, 64, 8);
-    ScheduleProfile p = profileSchedule(s, llama8b(), dev.capacity(), merge);
+    ScheduleProfile p = profileSchedule(s, llama8b(), contributors * 8, merge);
     EXPECT_EQ(p.maxContributors, contributors);
     return predictMicros(p, dev, fixup) - predictMicros(p, noBatch, fixup);
   };
@@ -86,10 +86,18 @@ TEST(CostModel, FixupChargesItsDependentMergeRounds) {
   EXPECT_FALSE(wide.laneMerges);
   EXPECT_EQ(wide.maxContributors, 32);
   EXPECT_EQ(extraMergeBatches(wide, Fixup::InKernel), 3);
-  // 33 contributors, 5 groups: still two extra rounds in-kernel; the merge kernel walks
-  // the groups one batch each.
+  // Up to 64 contributors the lane merge keeps one group and pays one round trip per 32
+  // slots; beyond, groups of 8 (65: 9 groups).
   EXPECT_NEAR(extra(33, Fixup::InKernel), 2.0, 1e-9);
-  EXPECT_NEAR(extra(33, Fixup::Separate), 4.0, 1e-9);
+  EXPECT_NEAR(extra(33, Fixup::Separate), 2.0, 1e-9);
+  EXPECT_NEAR(extra(64, Fixup::InKernel), 2.0, 1e-9);
+  EXPECT_NEAR(extra(65, Fixup::InKernel), 2.0, 1e-9);
+  EXPECT_NEAR(extra(65, Fixup::Separate), 8.0, 1e-9);
+  // The v33-v34 kernels: 33 contributors, 5 groups: two extra rounds in-kernel; the
+  // merge kernel walks the groups one batch each.
+  EXPECT_NEAR(extra(33, Fixup::InKernel, GroupMerge::LanesUpTo32), 2.0, 1e-9);
+  EXPECT_NEAR(extra(33, Fixup::Separate, GroupMerge::LanesUpTo32), 4.0, 1e-9);
+  EXPECT_NEAR(extra(32, Fixup::Separate, GroupMerge::LanesUpTo32), 1.0, 1e-9);
 }
 
 TEST(CostModel, ConstantsDependOnTheKernelClass) {

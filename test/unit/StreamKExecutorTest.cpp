@@ -121,14 +121,17 @@ TEST(StreamKExecutor, TwoLevelArrivalMergeIsOrderIndependent) {
   expectOrderIndependent(p, tile, workers, base.workers, base.out, rng);
 }
 
-// Which groups the kernels merge by lanes: 17..32 slots, and only where each thread has
-// one chunk and every warp's chunk lies in one head (abi::laneMergeLayout).
+// Which groups the kernels merge by lanes: 17..64 slots (two per lane), and only where
+// each thread has one chunk and every warp's chunk lies in one head
+// (abi::laneMergeLayout); those layouts keep heads of up to 64 participants in one group.
 TEST(StreamKExecutor, LaneMergeAppliesToWideGroupsOfWarpUniformHeads) {
   using tessel::schedule::usesLaneMerge;
   EXPECT_TRUE(usesLaneMerge(17, 4, 128));
   EXPECT_TRUE(usesLaneMerge(32, 4, 128));
   EXPECT_FALSE(usesLaneMerge(16, 4, 128)); // batches of 8 are cheaper
-  EXPECT_FALSE(usesLaneMerge(33, 4, 128)); // more slots than lanes
+  EXPECT_TRUE(usesLaneMerge(33, 4, 128));  // a lane's second slot
+  EXPECT_TRUE(usesLaneMerge(64, 4, 128));
+  EXPECT_FALSE(usesLaneMerge(65, 4, 128)); // more than two slots per lane
   EXPECT_TRUE(usesLaneMerge(32, 1, 128));  // MHA: one element per thread
   EXPECT_TRUE(usesLaneMerge(32, 1, 64));   // half the threads hold clamped copies
   EXPECT_TRUE(usesLaneMerge(32, 2, 128));
@@ -136,16 +139,24 @@ TEST(StreamKExecutor, LaneMergeAppliesToWideGroupsOfWarpUniformHeads) {
   EXPECT_TRUE(usesLaneMerge(32, 4, 64));   // 2-element chunks: a warp spans one head
   EXPECT_FALSE(usesLaneMerge(32, 8, 32));  // 2-element chunks: a warp spans two heads
   EXPECT_FALSE(usesLaneMerge(32, 7, 128));
+  using tessel::schedule::singleGroupMax;
+  EXPECT_EQ(singleGroupMax(4, 128), 64);
+  EXPECT_EQ(singleGroupMax(8, 128), 32); // batched: four pipelined batches at most
+  tessel::schedule::Contributors wide{10, 10 + 47}; // 48 participants
+  EXPECT_EQ(tessel::schedule::arrivalGroups(wide, 64), 1);
+  EXPECT_EQ(tessel::schedule::arrivalGroups(wide, 32), 6);
+  EXPECT_EQ(tessel::schedule::arrivalGroupFirst(wide, 30, 32), 26);
+  EXPECT_EQ(tessel::schedule::arrivalGroupLast(wide, 50, 32), 57);
 }
 
-// Heads split over 17..32 workers (one arrival group each, merged by lanes): the result
-// must match the reference, equal the merge kernel's bit for bit and not depend on the
-// arrival order.
+// Heads split over 17..64 workers (one arrival group each, merged by lanes; past 32 a
+// lane's second slot): the result must match the reference, equal the merge kernel's bit
+// for bit and not depend on the arrival order.
 TEST(StreamKExecutor, LaneMergedGroupsMatchTheReferenceAndAreOrderIndependent) {
   uint64_t seed = testSeed();
   SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);
-  for (int64_t n : {17, 25, 32}) {
+  for (int64_t n : {17, 25, 32, 33, 47, 64}) {
     const int64_t tile = 16, kvHeads = 4;
     AttentionProblem p = randomProblem({16, kvHeads, 128, 128, ElementType::F16},
                                        {int32_t(n * tile - 3)}, rng);

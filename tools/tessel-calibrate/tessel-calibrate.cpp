@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> logs;
   bool check = false;
   std::string device = "h100";
-  // What the swept kernels did with groups of 17..32 slots (CostModel.h, GroupMerge).
+  // What the swept kernels did with groups of 17+ slots (CostModel.h, GroupMerge).
   std::string groupMerge = "lanes";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -136,16 +136,21 @@ int main(int argc, char **argv) {
   }
   if (logs.empty()) {
     std::fprintf(stderr, "usage: tessel-calibrate LOG... [--device h100|h200] "
-                         "[--group-merge lanes|batches] [--check]\n");
+                         "[--group-merge lanes|lanes32|batches] [--check]\n");
     return 2;
   }
-  if (groupMerge != "lanes" && groupMerge != "batches") {
+  const std::map<std::string, GroupMerge> merges = {{"lanes", GroupMerge::LanesWhereLaidOut},
+                                                     {"lanes32", GroupMerge::LanesUpTo32},
+                                                     {"batches", GroupMerge::Batches}};
+  auto chosen = merges.find(groupMerge);
+  if (chosen == merges.end()) {
     std::fprintf(stderr,
-                 "tessel-calibrate: --group-merge takes lanes (kernels since v33) or batches "
-                 "(before), got '%s'\n",
+                 "tessel-calibrate: --group-merge takes lanes (kernels since v35), lanes32 "
+                 "(v33-v34) or batches (before), got '%s'\n",
                  groupMerge.c_str());
     return 2;
   }
+  const GroupMerge merge = chosen->second;
   if (!isKnownDevice(device)) {
     std::fprintf(stderr, "tessel-calibrate: --device takes one of %s, got '%s'\n",
                  allKnownDevices().c_str(), device.c_str());
@@ -163,11 +168,15 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "tessel-calibrate: no measurements in the logs\n");
     return 1;
   }
-  const bool lanes = groupMerge == "lanes";
   for (Measurement &m : data)
-    m.merge = lanes ? GroupMerge::LanesWhereLaidOut : GroupMerge::Batches;
-  std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
-              (long long)kLaneMergeMax, lanes ? "by lanes where laid out" : "in batches");
+    m.merge = merge;
+  if (merge == GroupMerge::LanesWhereLaidOut)
+    std::printf("groups of %lld..%lld slots merged by lanes where laid out\n\n",
+                (long long)kLaneMergeMin, (long long)kLaneMergeMax);
+  else
+    std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
+                (long long)kSingleGroupMax,
+                merge == GroupMerge::LanesUpTo32 ? "by lanes where laid out" : "in batches");
   // The kernels' layout classes have different costs: one fit per class.
   std::map<KernelClass, std::vector<Measurement>> byClass;
   for (const Measurement &m : data)

@@ -275,12 +275,16 @@ ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value g
           SlotFields f = slotFields(slotPtr(slotOf(j)), e);
           return {kb.load(kb.f32(), f.m, 4), kb.load(kb.f32(), f.l, 4)};
         },
-        [&]() -> Values { return {kb.negInf(), kb.cf(0)}; });
+        [&]() -> Values {
+          return {kb.negInf(), kb.cf(0)};
+        });
   };
   Values ml = loadMl(lane);
   Values ml2 = kb.ifElse(
       wide, [&]() -> Values { return loadMl(kb.add(lane, kb.c32(kLanes))); },
-      [&]() -> Values { return {kb.negInf(), kb.cf(0)}; });
+      [&]() -> Values {
+        return {kb.negInf(), kb.cf(0)};
+      });
   // Slot s's o is s slots after slot 0's (one multiply-add per load).
   Value o0 = slotFields(slotPtr(kb.c32(0)), e).o;
   auto loadO = [&](Value slot) {
@@ -314,7 +318,9 @@ ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value g
         Value f2 = kb.exp2(kb.fsub(ml2[0], shift));
         return {f2, kb.fma(f2, ml2[1], l)};
       },
-      [&]() -> Values { return {kb.cf(0), l}; });
+      [&]() -> Values {
+        return {kb.cf(0), l};
+      });
   Value f2 = f2l[0];
   l = f2l[1];
   for (int64_t d = kLanes / 2; d >= 1; d /= 2)
@@ -373,8 +379,8 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
         },
         [&]() -> Values {
           kb.ifThen(kb.cmp(CmpIPredicate::ne, groupFirst, groupLast), [&] {
-            ElementState merged =
-                mergeGroup(hostWorker, groupFirst, groupLast, workers, /*ofArrivalGroupSize=*/true);
+            ElementState merged = mergeGroup(hostWorker, groupFirst, groupLast, workers,
+                                             /*ofArrivalGroupSize=*/true);
             // The merged group overwrites its first slot, whose m and l every thread of
             // the head has just read: no thread may store before all have loaded. (Found
             // by compute-sanitizer racecheck's warp scheduling — a warp running ahead
@@ -408,9 +414,9 @@ void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value 
       [&]() -> Values {
         kb.forLoop(hostWorker, kb.add(last, kb.c32(1)), size, {},
                    [&](Value groupFirst, ValueRange) -> Values {
-                     ElementState g = mergeGroup(
-                         hostWorker, groupFirst, arrivalGroupLast(groupFirst, size, last),
-                         workers, /*ofArrivalGroupSize=*/true);
+                     ElementState g = mergeGroup(hostWorker, groupFirst,
+                                                 arrivalGroupLast(groupFirst, size, last),
+                                                 workers, /*ofArrivalGroupSize=*/true);
                      kb.barrier(); // every thread has read the slot it overwrites
                      writeSlot(g, groupSlot(hostWorker, groupFirst, workers));
                      return {};

@@ -190,10 +190,11 @@ private:
   Value arrivalGroupLast(Value groupFirst, Value size, Value last);
   /// Merges the slots of the group [groupFirst, groupLast] in ascending order: by lanes
   /// when schedule::usesLaneMerge says so, else in batches (mergeSlots).
-  /// `ofArrivalGroupSize`: the caller's groups have kArrivalGroup slots (the heads of more
-  /// than singleGroupMax participants), too few for the lane merge, so none is emitted.
-  ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast, Value workers,
-                          bool ofArrivalGroupSize = false);
+  /// `ofArrivalGroupSize`: the caller's groups have kArrivalGroup slots (the heads of
+  /// more than singleGroupMax participants), too few for the lane merge, so none is
+  /// emitted.
+  ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast,
+                          Value workers, bool ofArrivalGroupSize = false);
   /// The lane merge of a group of kLaneMergeMin..kLaneMergeMax slots (StreamKSchedule.h).
   ElementState mergeGroupByLanes(Value hostWorker, Value groupFirst, Value groupLast,
                                  Value workers);

@@ -40,10 +40,11 @@ DeviceModel DeviceModel::h100(const KernelShape &shape) {
 }
 
 DeviceModel DeviceModel::h200(const KernelShape &shape) {
-  // `tessel-calibrate docs/measurements/2026-12-01-v33-h200-tile-sweep.log --device h200`:
-  // tiles 32..256 x 20 cases x 2 rounds, v33 kernels (the K/V ring on sm_90, the fma
-  // merge, groups of 17-32 merged by lanes: GroupMerge::LanesUpTo32). Against the
-  // v28 sweep (batches) only GQA's fixupUs moved, 4.75 -> 4.50 us.
+  // `tessel-calibrate docs/measurements/2026-12-01-v33-h200-tile-sweep.log
+  // --device h200 --group-merge lanes32`: tiles 32..256 x 20 cases x 2 rounds, v33
+  // kernels (the K/V ring on sm_90, the fma merge, groups of 17-32 merged by lanes:
+  // GroupMerge::LanesUpTo32). Against the v28 sweep (batches) only GQA's fixupUs moved,
+  // 4.75 -> 4.50 us.
   return fittedModel(shape, 4.70e6, 0.72, /*smallGroup=*/{30e3, 1.75, 0.04, 2.25, 0.25},
                      /*largeGroup=*/{80e3, 0.25, 0.08, 4.50, 0.25});
 }
@@ -134,8 +135,8 @@ double floorMicros(const TileSpace &space, const KernelShape &shape,
 ScheduleProfile profileSchedule(const TileSpace &space, const KernelShape &shape,
                                 int64_t workers, GroupMerge merge) {
   ScheduleProfile p;
-  p.laneMerges = merge != GroupMerge::Batches &&
-                 abi::laneMergeLayout(shape.group(), shape.vDim);
+  p.laneMerges =
+      merge != GroupMerge::Batches && abi::laneMergeLayout(shape.group(), shape.vDim);
   p.singleGroupMax = merge == GroupMerge::LanesWhereLaidOut
                          ? singleGroupMax(shape.group(), shape.vDim)
                          : kSingleGroupMax;
@@ -179,7 +180,8 @@ int64_t extraMergeBatches(const ScheduleProfile &p, Fixup fixup) {
   // lanes): its last arrival merges the other C - 1 slots kFixupMergeBatch at a time, or
   // by lanes in one round trip per 32 slots. Groups of 8:
   // in_kernel, one group merge (one batch), a second arrival and the groups' slots
-  // kFixupMergeBatch at a time; separate, the merge kernel walks the groups one batch each.
+  // kFixupMergeBatch at a time; separate, the merge kernel walks the groups one batch
+  // each.
   if (!p.anySplit)
     return 0;
   Contributors head{0, p.maxContributors - 1};

@@ -84,11 +84,12 @@ std::vector<DeviceModel> deviceModelsFor(const std::string &list, const KernelSh
 /// a round trip; the fitted fixupBatchUs says how much.
 inline constexpr int64_t kFixupMergeBatch = 8;
 
-/// How the measured kernels merged arrival groups of kLaneMergeMin or more slots. By lanes
-/// where the state layout allows it (StreamKSchedule.h's usesLaneMerge), one group up to
-/// kLaneMergeMax = 64 participants (the kernels since v35, what the emitter builds); the
-/// same up to 32 participants, groups of 8 beyond (v33-v34, the v33 sweep); or in
-/// batches of kFixupMergeBatch like every smaller group (before v33, the older sweeps).
+/// How the measured kernels merged arrival groups of kLaneMergeMin or more slots. By
+/// lanes where the state layout allows it (StreamKSchedule.h's usesLaneMerge), one group
+/// up to kLaneMergeMax = 64 participants (the kernels since v35, what the emitter
+/// builds); the same up to 32 participants, groups of 8 beyond (v33-v34, the v33 sweep);
+/// or in batches of kFixupMergeBatch like every smaller group (before v33, the older
+/// sweeps).
 enum class GroupMerge { LanesWhereLaidOut, LanesUpTo32, Batches };
 
 /// What the model needs of one schedule, independent of the device constants (so a

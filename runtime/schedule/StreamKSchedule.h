@@ -143,9 +143,10 @@ inline constexpr int64_t kSingleGroupMax = 32;
 /// shuffles cost more than one batch). Groups of 33..64 (v35) save a head its second
 /// arrival round: two rounds cost ~0.9 us more than one (v34 traces of 1x16384).
 inline constexpr int64_t kLaneMergeMin = 17;
-inline constexpr int64_t kLaneMergeLanes = 32;              // a warp
+inline constexpr int64_t kLaneMergeLanes = 32;                // a warp
 inline constexpr int64_t kLaneMergeMax = 2 * kLaneMergeLanes; // two slots per lane
-static_assert(kSingleGroupMax <= kLaneMergeMax, "a lane-merged group has <= 2 slots per lane");
+static_assert(kSingleGroupMax <= kLaneMergeMax,
+              "a lane-merged group has <= 2 slots per lane");
 /// The group sizes the lane merge takes (the layout aside; the emitter tests the same
 /// bound on the device).
 inline bool isLaneMergeSize(int64_t slots) {
@@ -172,7 +173,8 @@ inline int64_t arrivalGroupLast(const Contributors &c, int64_t groupFirst,
   return last < c.last ? last : c.last;
 }
 inline int64_t arrivalGroups(const Contributors &c, int64_t singleMax) {
-  return (c.count() + arrivalGroupSize(c, singleMax) - 1) / arrivalGroupSize(c, singleMax);
+  return (c.count() + arrivalGroupSize(c, singleMax) - 1) /
+         arrivalGroupSize(c, singleMax);
 }
 inline int64_t groupSlot(int64_t workers, const Contributors &c, int64_t groupFirst) {
   return groupFirst == c.first ? hostSlot(workers, groupFirst) : nonHostSlot(groupFirst);

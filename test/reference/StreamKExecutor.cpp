@@ -180,7 +180,8 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
   auto mergeGroup = [&](const schedule::Contributors &c, int64_t groupFirst) {
     State state = slots[schedule::groupSlot(workers, c, groupFirst)];
     std::vector<const State *> parts;
-    for (int64_t j = groupFirst + 1; j <= schedule::arrivalGroupLast(c, groupFirst, singleMax); ++j)
+    for (int64_t j = groupFirst + 1;
+         j <= schedule::arrivalGroupLast(c, groupFirst, singleMax); ++j)
       parts.push_back(&slots[schedule::nonHostSlot(j)]);
     if (schedule::usesLaneMerge(1 + parts.size(), p.group(), p.vDim))
       return laneMerge(state, parts, p.vDim);

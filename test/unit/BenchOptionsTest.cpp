@@ -67,7 +67,8 @@ TEST(BenchOptions, TraceCtasImpliesTrace) {
   EXPECT_TRUE(o.trace);
   EXPECT_TRUE(o.traceCtas);
   BenchOptions p;
-  ASSERT_EQ(parse({"--artifact", "d", "--case", "f 1x8", "--trace-ctas", "--trace"}, p), "");
+  ASSERT_EQ(parse({"--artifact", "d", "--case", "f 1x8", "--trace-ctas", "--trace"}, p),
+            "");
   EXPECT_TRUE(p.traceCtas); // a later --trace does not take it back
 }
 

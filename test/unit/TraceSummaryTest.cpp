@@ -60,10 +60,9 @@ TEST(TraceSummary, ConvertsClocksAndFindsTheCriticalPath) {
   ASSERT_EQ(s.ctas.size(), 3u);
   EXPECT_EQ(s.ctas[1].worker, 1);
   EXPECT_EQ(s.ctas[2].worker, 2);
-  EXPECT_EQ(traceCtasJson(s),
-            "[[0, 0, 1, 0.000, 1.000, 3.000, 0.200, 0.000, 4.200], "
-            "[1, 1, 1, 0.100, 1.200, 3.000, 2.500, 0.000, 6.800], "
-            "[2, 2, 0, 0.300, 0.900, 0.000, 0.000, 0.000, 1.200]]");
+  EXPECT_EQ(traceCtasJson(s), "[[0, 0, 1, 0.000, 1.000, 3.000, 0.200, 0.000, 4.200], "
+                              "[1, 1, 1, 0.100, 1.200, 3.000, 2.500, 0.000, 6.800], "
+                              "[2, 2, 0, 0.300, 0.900, 0.000, 0.000, 0.000, 1.200]]");
 }
 
 TEST(TraceSummary, NumbersTheCtasByTheirRecordsIndex) {

@@ -22,7 +22,7 @@ struct BenchOptions {
   int replays = 50;
   bool warmL2 = false; // --l2 warm: one copy of the caches, read from the L2 when it fits
   bool trace = false;  // --trace: print the last launch's phase trace (--trace-phases build)
-  bool traceCtas = false; // --trace-ctas: --trace, plus every CTA's phases
+  bool traceCtas = false;          // --trace-ctas: --trace, plus every CTA's phases
   bool programmaticLaunch = false; // --pdl: LoadOptions::programmaticLaunch
 };
 

@@ -29,7 +29,7 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
                     std::string &error) {
   using namespace abi;
   std::vector<const uint64_t *> records; // the written ones
-  std::vector<int64_t> workers; // each written record's index
+  std::vector<int64_t> workers;          // each written record's index
   for (size_t i = 0; i + kTraceWords <= words.size(); i += kTraceWords)
     if (words[i + kTraceEntryGlobalNs] != 0) {
       records.push_back(&words[i]);
@@ -136,10 +136,10 @@ std::string traceCtasJson(const TraceSummary &s) {
   std::string out = "[";
   char buf[200];
   for (const CtaPhases &p : s.ctas) {
-    std::snprintf(buf, sizeof buf, "%s[%lld, %lld, %lld, %.3f, %.3f, %.3f, %.3f, %.3f, %.3f]",
-                  out.size() > 1 ? ", " : "", (long long)p.worker, (long long)p.smid,
-                  (long long)p.segments, p.start, p.prologue, p.stream, p.finish, p.rest,
-                  p.end);
+    std::snprintf(
+        buf, sizeof buf, "%s[%lld, %lld, %lld, %.3f, %.3f, %.3f, %.3f, %.3f, %.3f]",
+        out.size() > 1 ? ", " : "", (long long)p.worker, (long long)p.smid,
+        (long long)p.segments, p.start, p.prologue, p.stream, p.finish, p.rest, p.end);
     out += buf;
   }
   return out + "]";

@@ -61,8 +61,8 @@ struct Result {
   std::string traceCtas; // its CTAs, one array each (--trace-ctas)
 };
 
-Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays, bool warmL2,
-                bool trace, bool traceCtas) {
+Result timeCase(const rt::AttentionKernel &k, const BenchCase &c, int replays,
+                bool warmL2, bool trace, bool traceCtas) {
   const rt::AttentionInfo &info = k.info();
   reference::ElementType type = elementTypeOf(info.elementType);
   size_t e = elementBytes(type);
@@ -191,20 +191,21 @@ int main(int argc, char **argv) {
     Result r = timeCase(*k, c, options.replays, options.warmL2, options.trace,
                         options.traceCtas);
     const rt::AttentionInfo &info = k->info();
-    std::printf("{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
-                "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
-                "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
-                "\"workers\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": %.1f, "
-                "\"us\": %.2f, "
-                "\"tbps\": %.3f%s%s%s%s}\n",
-                c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
-                (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
-                (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
-                (long long)info.tile, (long long)k->workers(),
-                k->programmaticLaunchEnabled() ? "true" : "false",
-                options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
-                r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str(),
-                r.traceCtas.empty() ? "" : ", \"trace_ctas\": ", r.traceCtas.c_str());
+    std::printf(
+        "{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
+        "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
+        "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
+        "\"workers\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": %.1f, "
+        "\"us\": %.2f, "
+        "\"tbps\": %.3f%s%s%s%s}\n",
+        c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
+        (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
+        (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
+        (long long)info.tile, (long long)k->workers(),
+        k->programmaticLaunchEnabled() ? "true" : "false",
+        options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
+        r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str(),
+        r.traceCtas.empty() ? "" : ", \"trace_ctas\": ", r.traceCtas.c_str());
     std::fflush(stdout);
     results.push_back({c, r});
   }

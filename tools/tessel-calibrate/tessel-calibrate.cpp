@@ -139,15 +139,17 @@ int main(int argc, char **argv) {
                          "[--group-merge lanes|lanes32|batches] [--check]\n");
     return 2;
   }
-  const std::map<std::string, GroupMerge> merges = {{"lanes", GroupMerge::LanesWhereLaidOut},
-                                                     {"lanes32", GroupMerge::LanesUpTo32},
-                                                     {"batches", GroupMerge::Batches}};
+  const std::map<std::string, GroupMerge> merges = {
+      {"lanes", GroupMerge::LanesWhereLaidOut},
+      {"lanes32", GroupMerge::LanesUpTo32},
+      {"batches", GroupMerge::Batches}};
   auto chosen = merges.find(groupMerge);
   if (chosen == merges.end()) {
-    std::fprintf(stderr,
-                 "tessel-calibrate: --group-merge takes lanes (kernels since v35), lanes32 "
-                 "(v33-v34) or batches (before), got '%s'\n",
-                 groupMerge.c_str());
+    std::fprintf(
+        stderr,
+        "tessel-calibrate: --group-merge takes lanes (kernels since v35), lanes32 "
+        "(v33-v34) or batches (before), got '%s'\n",
+        groupMerge.c_str());
     return 2;
   }
   const GroupMerge merge = chosen->second;
@@ -176,7 +178,8 @@ int main(int argc, char **argv) {
   else
     std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
                 (long long)kSingleGroupMax,
-                merge == GroupMerge::LanesUpTo32 ? "by lanes where laid out" : "in batches");
+                merge == GroupMerge::LanesUpTo32 ? "by lanes where laid out"
+                                                 : "in batches");
   // The kernels' layout classes have different costs: one fit per class.
   std::map<KernelClass, std::vector<Measurement>> byClass;
   for (const Measurement &m : data)

@@ -226,16 +226,21 @@ Value AttentionKernelEmitter::arrivalGroupLast(Value groupFirst, Value size, Val
   return kb.mins(kb.add(groupFirst, kb.sub(size, kb.c32(1))), last);
 }
 
-ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFirst,
-                                                Value groupLast, Value workers,
-                                                bool ofArrivalGroupSize) {
-  auto batched = [&] {
-    return mergeSlots(loadSlotState(groupSlot(hostWorker, groupFirst, workers)),
-                      kb.add(groupFirst, kb.c32(1)), groupLast);
-  };
+ElementState AttentionKernelEmitter::mergeGroupInBatches(Value hostWorker,
+                                                         Value groupFirst, Value groupLast,
+                                                         Value workers) {
   static_assert(schedule::kArrivalGroup < schedule::kLaneMergeMin,
                 "groups of kArrivalGroup slots are merged in batches");
-  if (ofArrivalGroupSize || !abi::laneMergeLayout(group(), spec.vDim))
+  return mergeSlots(loadSlotState(groupSlot(hostWorker, groupFirst, workers)),
+                    kb.add(groupFirst, kb.c32(1)), groupLast);
+}
+
+ElementState AttentionKernelEmitter::mergeGroup(Value hostWorker, Value groupFirst,
+                                                Value groupLast, Value workers) {
+  auto batched = [&] {
+    return mergeGroupInBatches(hostWorker, groupFirst, groupLast, workers);
+  };
+  if (!abi::laneMergeLayout(group(), spec.vDim))
     return batched();
   // schedule::usesLaneMerge on the device: in this layout groups have at most
   // singleGroupMax = kLaneMergeMax slots.
@@ -267,7 +272,9 @@ ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value g
   auto slotOf = [&](Value j) {
     return kb.select(kb.cmp(CmpIPredicate::eq, j, kb.c32(0)), first, kb.add(groupFirst, j));
   };
-  // Slot j's m and l where slot j is in the group, else m = -inf (factor 0) and l = 0.
+  // A slot past the group: m = -inf (factor 0) and l = 0.
+  auto absentMl = [&]() -> Values { return {kb.negInf(), kb.cf(0)}; };
+  // Slot j's m and l where slot j is in the group.
   auto loadMl = [&](Value j) {
     return kb.ifElse(
         kb.cmp(CmpIPredicate::ult, j, count),
@@ -275,16 +282,11 @@ ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value g
           SlotFields f = slotFields(slotPtr(slotOf(j)), e);
           return {kb.load(kb.f32(), f.m, 4), kb.load(kb.f32(), f.l, 4)};
         },
-        [&]() -> Values {
-          return {kb.negInf(), kb.cf(0)};
-        });
+        absentMl);
   };
   Values ml = loadMl(lane);
   Values ml2 = kb.ifElse(
-      wide, [&]() -> Values { return loadMl(kb.add(lane, kb.c32(kLanes))); },
-      [&]() -> Values {
-        return {kb.negInf(), kb.cf(0)};
-      });
+      wide, [&]() -> Values { return loadMl(kb.add(lane, kb.c32(kLanes))); }, absentMl);
   // Slot s's o is s slots after slot 0's (one multiply-add per load).
   Value o0 = slotFields(slotPtr(kb.c32(0)), e).o;
   auto loadO = [&](Value slot) {
@@ -318,27 +320,26 @@ ElementState AttentionKernelEmitter::mergeGroupByLanes(Value hostWorker, Value g
         Value f2 = kb.exp2(kb.fsub(ml2[0], shift));
         return {f2, kb.fma(f2, ml2[1], l)};
       },
-      [&]() -> Values {
-        return {kb.cf(0), l};
-      });
+      [&]() -> Values { return {kb.cf(0), l}; });
   Value f2 = f2l[0];
   l = f2l[1];
   for (int64_t d = kLanes / 2; d >= 1; d /= 2)
     l = kb.fadd(l, kb.shuffleXor(l, d));
-  // o: fmas in slot order from 0; slots past the group add 0 * 0.
-  Value o = chunkSplat(kb.cf(0));
-  for (int64_t j = 0; j < kLanes; ++j)
-    o = kb.fma(os[j], chunkSplat(kb.shuffleIdx(f, kb.c32(j))), o);
+  // o: fmas in slot order from 0 (slot j's factor from lane j mod 32 of `factors`);
+  // slots past the group add 0 * 0.
+  auto foldO = [&](const Values &chunks, Value factors, Value acc) {
+    for (int64_t j = 0; j < kLanes; ++j)
+      acc = kb.fma(chunks[j], chunkSplat(kb.shuffleIdx(factors, kb.c32(j))), acc);
+    return acc;
+  };
+  Value o = foldO(os, f, chunkSplat(kb.cf(0)));
   o = kb.ifElse(
       wide,
       [&]() -> Values {
         Values os2;
         for (int64_t j = kLanes; j < schedule::kLaneMergeMax; ++j)
           os2.push_back(loadOIfIn(j, kLanes + 1)); // slot 32 is in a wide group
-        Value acc = o;
-        for (int64_t j = 0; j < kLanes; ++j)
-          acc = kb.fma(os2[j], chunkSplat(kb.shuffleIdx(f2, kb.c32(j))), acc);
-        return {acc};
+        return {foldO(os2, f2, o)};
       },
       [&]() -> Values { return {o}; })[0];
   ElementState s;
@@ -379,8 +380,8 @@ void AttentionKernelEmitter::arriveAndMergeIfLast(Value hostWorker, Value last, 
         },
         [&]() -> Values {
           kb.ifThen(kb.cmp(CmpIPredicate::ne, groupFirst, groupLast), [&] {
-            ElementState merged = mergeGroup(hostWorker, groupFirst, groupLast, workers,
-                                             /*ofArrivalGroupSize=*/true);
+            ElementState merged =
+                mergeGroupInBatches(hostWorker, groupFirst, groupLast, workers);
             // The merged group overwrites its first slot, whose m and l every thread of
             // the head has just read: no thread may store before all have loaded. (Found
             // by compute-sanitizer racecheck's warp scheduling — a warp running ahead
@@ -414,9 +415,9 @@ void AttentionKernelEmitter::mergeSplitHead(Value hostWorker, Value last, Value 
       [&]() -> Values {
         kb.forLoop(hostWorker, kb.add(last, kb.c32(1)), size, {},
                    [&](Value groupFirst, ValueRange) -> Values {
-                     ElementState g = mergeGroup(hostWorker, groupFirst,
-                                                 arrivalGroupLast(groupFirst, size, last),
-                                                 workers, /*ofArrivalGroupSize=*/true);
+                     ElementState g = mergeGroupInBatches(
+                         hostWorker, groupFirst, arrivalGroupLast(groupFirst, size, last),
+                         workers);
                      kb.barrier(); // every thread has read the slot it overwrites
                      writeSlot(g, groupSlot(hostWorker, groupFirst, workers));
                      return {};

@@ -189,12 +189,14 @@ private:
   /// workers; the head's last group ends at `last`).
   Value arrivalGroupLast(Value groupFirst, Value size, Value last);
   /// Merges the slots of the group [groupFirst, groupLast] in ascending order: by lanes
-  /// when schedule::usesLaneMerge says so, else in batches (mergeSlots).
-  /// `ofArrivalGroupSize`: the caller's groups have kArrivalGroup slots (the heads of
-  /// more than singleGroupMax participants), too few for the lane merge, so none is
-  /// emitted.
+  /// when schedule::usesLaneMerge says so, else in batches (mergeGroupInBatches).
   ElementState mergeGroup(Value hostWorker, Value groupFirst, Value groupLast,
-                          Value workers, bool ofArrivalGroupSize = false);
+                          Value workers);
+  /// The batched merge of the same group (mergeSlots): what groups of kArrivalGroup
+  /// slots — the heads of more than singleGroupMax participants — always take, too few
+  /// for the lane merge, so the multi-group paths call it directly.
+  ElementState mergeGroupInBatches(Value hostWorker, Value groupFirst, Value groupLast,
+                                   Value workers);
   /// The lane merge of a group of kLaneMergeMin..kLaneMergeMax slots (StreamKSchedule.h).
   ElementState mergeGroupByLanes(Value hostWorker, Value groupFirst, Value groupLast,
                                  Value workers);

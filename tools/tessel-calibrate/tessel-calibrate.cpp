@@ -1,6 +1,7 @@
 // tessel-calibrate: fits the stream-K cost model's constants to tessel-bench logs.
 //
-//   tessel-calibrate LOG... [--device h100|h200] [--check]
+//   tessel-calibrate LOG... [--device h100|h200] [--group-merge lanes|lanes32|batches]
+//                    [--check]
 //
 // LOG: tessel-bench output (one JSON object per line; other lines are ignored), measured
 // on the --device (default h100), whose directly measured bandwidth and launch time the
@@ -124,11 +125,13 @@ int main(int argc, char **argv) {
     std::string arg = argv[i];
     if (arg == "--check")
       check = true;
-    else if (arg == "--device" && i + 1 < argc)
-      device = argv[++i];
-    else if (arg == "--group-merge" && i + 1 < argc)
-      groupMerge = argv[++i];
-    else if (!arg.empty() && arg[0] == '-') {
+    else if (arg == "--device" || arg == "--group-merge") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "tessel-calibrate: %s needs a value\n", arg.c_str());
+        return 2;
+      }
+      (arg == "--device" ? device : groupMerge) = argv[++i];
+    } else if (!arg.empty() && arg[0] == '-') {
       std::fprintf(stderr, "tessel-calibrate: unknown option '%s'\n", arg.c_str());
       return 2;
     } else
@@ -172,14 +175,11 @@ int main(int argc, char **argv) {
   }
   for (Measurement &m : data)
     m.merge = merge;
-  if (merge == GroupMerge::LanesWhereLaidOut)
-    std::printf("groups of %lld..%lld slots merged by lanes where laid out\n\n",
-                (long long)kLaneMergeMin, (long long)kLaneMergeMax);
-  else
-    std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
-                (long long)kSingleGroupMax,
-                merge == GroupMerge::LanesUpTo32 ? "by lanes where laid out"
-                                                 : "in batches");
+  const int64_t widestGroup =
+      merge == GroupMerge::LanesWhereLaidOut ? kLaneMergeMax : kSingleGroupMax;
+  std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
+              (long long)widestGroup,
+              merge == GroupMerge::Batches ? "in batches" : "by lanes where laid out");
   // The kernels' layout classes have different costs: one fit per class.
   std::map<KernelClass, std::vector<Measurement>> byClass;
   for (const Measurement &m : data)

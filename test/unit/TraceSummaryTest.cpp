@@ -36,7 +36,7 @@ TEST(TraceSummary, ConvertsClocksAndFindsTheCriticalPath) {
   TraceSummary s;
   std::string error;
   ASSERT_TRUE(summariseTrace(w, s, error)) << error;
-  EXPECT_EQ(s.ctaCount, 3);
+  EXPECT_EQ(s.ctas.size(), 3u);
   EXPECT_EQ(s.idleCtas, 1);
   EXPECT_DOUBLE_EQ(s.nsPerCycle, 0.5);
   EXPECT_DOUBLE_EQ(s.timerStepNs, 100);

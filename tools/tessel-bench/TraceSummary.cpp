@@ -29,12 +29,9 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
                     std::string &error) {
   using namespace abi;
   std::vector<const uint64_t *> records; // the written ones
-  std::vector<int64_t> workers;          // each written record's index
   for (size_t i = 0; i + kTraceWords <= words.size(); i += kTraceWords)
-    if (words[i + kTraceEntryGlobalNs] != 0) {
+    if (words[i + kTraceEntryGlobalNs] != 0)
       records.push_back(&words[i]);
-      workers.push_back(static_cast<int64_t>(i / kTraceWords));
-    }
   if (records.empty()) {
     error = "trace: no record was written (was the kernel launched?)";
     return false;
@@ -55,7 +52,6 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
     entries.push_back(w[kTraceEntryGlobalNs]);
   }
   TraceSummary s;
-  s.ctaCount = static_cast<int64_t>(records.size());
   s.nsPerCycle = cycles > 0 ? ns / cycles : 0;
   std::sort(entries.begin(), entries.end());
   for (size_t i = 1; i < entries.size(); ++i)
@@ -66,10 +62,9 @@ bool summariseTrace(const std::vector<uint64_t> &words, TraceSummary &out,
   std::vector<double> start, prologue, stream, finish, rest, end;
   uint64_t lastExit = 0;
   std::map<int64_t, int64_t> workingPerSm;
-  for (size_t r = 0; r < records.size(); ++r) {
-    const uint64_t *w = records[r];
+  for (const uint64_t *w : records) {
     CtaPhases p;
-    p.worker = workers[r];
+    p.worker = static_cast<int64_t>((w - words.data()) / kTraceWords);
     p.start = double(w[kTraceEntryGlobalNs] - first) / 1e3;
     p.end = double(w[kTraceExitGlobalNs] - first) / 1e3;
     p.prologue = us(w[kTraceEntryCycles], w[kTracePrologueCycles]);
@@ -118,7 +113,7 @@ std::string traceSummaryJson(const TraceSummary &s) {
                 "{\"ctas\": %lld, \"idle_ctas\": %lld, \"working_sms\": %lld, "
                 "\"most_working_per_sm\": %lld, \"ns_per_cycle\": %.4f, "
                 "\"timer_step_ns\": %.0f, \"span_us\": %.3f, ",
-                (long long)s.ctaCount, (long long)s.idleCtas, (long long)s.workingSms,
+                (long long)s.ctas.size(), (long long)s.idleCtas, (long long)s.workingSms,
                 (long long)s.mostWorkingPerSm, s.nsPerCycle, s.timerStepNs, s.spanUs);
   std::snprintf(last, sizeof last,
                 "\"last_cta\": {\"smid\": %lld, \"segments\": %lld, \"start\": %.3f, "

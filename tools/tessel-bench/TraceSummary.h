@@ -26,7 +26,7 @@ struct CtaPhases {
 };
 
 struct TraceSummary {
-  int64_t ctaCount = 0, idleCtas = 0; // records; of them, CTAs that walked no segment
+  int64_t idleCtas = 0;           // written records of CTAs that walked no segment
   double nsPerCycle = 0;          // sum of globaltimer spans / sum of clock64 spans
   double timerStepNs = 0;         // smallest nonzero difference between entry stamps
   double spanUs = 0;              // last exit - first entry (globaltimer)
@@ -37,7 +37,8 @@ struct TraceSummary {
   // Over all CTAs: start, prologue, end; over CTAs with segments: stream, finish, rest.
   Quantiles start{}, prologue{}, stream{}, finish{}, rest{}, end{};
   CtaPhases last; // the CTA that exits last: the launch's critical path
-  std::vector<CtaPhases> ctas; // every written record, in worker order
+  std::vector<CtaPhases> ctas; // every written record, in worker order (ctas.size(): the
+                               // launch's CTAs)
 };
 
 /// `words`: records of abi::kTraceWords u64 each. Records never written (entry 0) are

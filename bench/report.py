@@ -10,7 +10,7 @@ function and lens, in the order of the tessel-bench log."""
 import json
 import sys
 
-from lens import parse_lens
+from lens import short_lens
 
 
 def records(path):
@@ -19,15 +19,6 @@ def records(path):
             line = line.strip()
             if line.startswith("{"):
                 yield json.loads(line)
-
-
-def short_lens(lens):
-    """The lens text as given, or for long lists "N seqs MIN..MAX" (parts like 7x1024
-    count as 7 sequences of 1024)."""
-    if len(lens) <= 30:
-        return lens
-    values = parse_lens(lens)
-    return f"{len(values)} seqs {min(values)}..{max(values)}"
 
 
 def main(argv):

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Tabulates an A/B log of tools/device/ab.sh (lines "ROUND VARIANT {tessel-bench json}"):
 per case, each variant's best (min) and median time over the rounds, and each variant's
-best against the first variant's, as a Markdown table for docs/performance.md.
+best against the first variant's, as a Markdown table for docs/performance.md. Long
+ragged lens lists are named as bench/report.py names them ("64 seqs 128..32768").
 
 usage: tools/device/ab-table.py AB_LOG
 """
 import collections
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from lens import short_lens  # noqa: E402  (bench/lens.py: the tables' case names)
 
 
 def main(argv):
@@ -45,7 +50,8 @@ def main(argv):
             cells.append(f"{xs[0]:.2f} / {xs[len(xs) // 2]:.2f}")
         deltas = [f"{(best[v] / best[base] - 1) * 100:+.1f}%" if v in best and base in best
                   else "-" for v in variants[1:]]
-        print(f"| {function} | {lens} | " + " | ".join(cells) + " | " + " | ".join(deltas) + " |")
+        print(f"| {function} | {short_lens(lens)} | " + " | ".join(cells) + " | " +
+              " | ".join(deltas) + " |")
     return 0
 
 

@@ -20,9 +20,9 @@ def parse(line):
     line = line.strip()
     if not line:
         return None
-    name, _, rest = line.partition(" ")
     if line.startswith("{"):
-        name, rest = "", line
+        return "", json.loads(line)
+    name, _, rest = line.partition(" ")
     return name, json.loads(rest)
 
 

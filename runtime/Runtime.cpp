@@ -19,6 +19,9 @@ std::string describeCudaError(CUresult result) {
 
 namespace {
 
+/// Shared memory a CTA may use (static and dynamic together) without opting in.
+constexpr size_t kDefaultSharedPerCta = 48 * 1024;
+
 Error cudaFailure(const std::string &what, const std::string &call, CUresult r) {
   return Error::failure(what + ": " + call + " failed: " + describeCudaError(r));
 }
@@ -89,9 +92,12 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     return Error::failure(where + ": cuModuleLoadDataEx failed: " +
                           describeCudaError(loaded) + "\nJIT log:\n" + errorLog);
 
-  int sms = 0;
+  int sms = 0, maxSharedPerCta = 0;
   TESSEL_CU(where, cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
                                         device));
+  TESSEL_CU(where, cuDeviceGetAttribute(
+                       &maxSharedPerCta,
+                       CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device));
   for (const AttentionInfo &info : artifact->meta.functions) {
     auto k = std::make_unique<AttentionKernel>();
     k->spec = info;
@@ -101,20 +107,37 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     k->programmaticLaunch = options.programmaticLaunch && info.attention.programmaticLaunch;
     const std::string &kw = k->label;
     // Looks a kernel up and allows it the largest launch's dynamic shared memory (the
-    // attention kernel's K/V ring included): above the default 48 KiB only once allowed.
-    auto loadFunction = [&](CUfunction *f, const KernelInfo &kernel) -> Error {
+    // attention kernel's K/V ring included). The default 48 KiB per CTA bounds static and
+    // dynamic shared memory together, so a kernel whose static part (warp states) and
+    // dynamic part pass it must opt in even when the dynamic part alone does not (the
+    // d96 ring kernel of the device tests at maxBatch 342..1023); past the device's
+    // opt-in limit no launch could run, which is said here rather than at launch.
+    auto loadFunction = [&](CUfunction *f, const KernelInfo &kernel,
+                            size_t *sharedPerCta) -> Error {
       const std::string label = "kernel '" + kernel.name + "'";
       TESSEL_CU(label, cuModuleGetFunction(f, artifact->module, kernel.name.c_str()));
       size_t bytes = kernel.dynamicSharedBytes(options.maxBatch);
-      if (bytes > 48 * 1024)
+      int staticBytes = 0;
+      TESSEL_CU(label, cuFuncGetAttribute(&staticBytes,
+                                          CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, *f));
+      size_t perCta = bytes + static_cast<size_t>(staticBytes);
+      if (perCta > static_cast<size_t>(maxSharedPerCta))
+        return Error::failure(label + ": needs " + std::to_string(staticBytes) +
+                              " bytes of static and " + std::to_string(bytes) +
+                              " bytes of dynamic shared memory per CTA at maxBatch " +
+                              std::to_string(options.maxBatch) + "; the device allows " +
+                              std::to_string(maxSharedPerCta) + " (lower maxBatch)");
+      if (perCta > kDefaultSharedPerCta)
         TESSEL_CU(label, cuFuncSetAttribute(*f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                                             static_cast<int>(bytes)));
+      *sharedPerCta = perCta;
       return Error();
     };
-    if (Error e = loadFunction(&k->attention, info.attention))
+    if (Error e = loadFunction(&k->attention, info.attention, &k->sharedPerCta))
       return e;
+    size_t mergeShared = 0;
     if (info.merge)
-      if (Error e = loadFunction(&k->merge, *info.merge))
+      if (Error e = loadFunction(&k->merge, *info.merge, &mergeShared))
         return e;
     size_t smem = info.attention.dynamicSharedBytes(options.maxBatch);
     int perSm = 0;

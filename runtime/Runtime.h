@@ -78,6 +78,9 @@ public:
   /// Bytes of workspace allocated for this kernel (flags + partial states, + the phase
   /// trace in a --trace-phases build).
   size_t workspaceBytes() const { return workspaceSize; }
+  /// Shared memory of one attention CTA at maxBatch: static (warp states) plus dynamic
+  /// (K/V ring, tile offsets and lengths). Above 48 KiB the runtime has opted in.
+  size_t sharedBytesPerCta() const { return sharedPerCta; }
   /// A --trace-phases build: copies the last launch's trace records (workers() records
   /// of abi::kTraceWords words, abi::TraceWord) to the host, synchronously. An error for
   /// artifacts compiled without the trace.
@@ -94,6 +97,7 @@ private:
   bool programmaticLaunch = false; // LoadOptions::programmaticLaunch and the kernel allows it
   CUdeviceptr workspace = 0, status = 0;
   size_t workspaceSize = 0;
+  size_t sharedPerCta = 0;
   size_t traceOffset = 0; // where the trace records start in the workspace
 };
 

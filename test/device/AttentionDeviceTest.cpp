@@ -236,6 +236,67 @@ TEST_P(VariantTest, BatchesBeyond48KiBOfSharedMemory) {
   }
 }
 
+// The default 48 KiB bounds a CTA's static and dynamic shared memory together. The
+// batch here is chosen so that the d96 kernel's dynamic part (its K/V ring where the
+// layout has one, the offsets and lengths) stays below 48 KiB while its static warp
+// states take the sum past it (sm_90: 640 sequences; sm_80, no ring: ~4800). The runtime
+// must opt in from the sum (before, it looked at the dynamic part alone, and the load
+// found no CTA fitting).
+TEST_P(VariantTest, StaticAndDynamicSharedMemoryPastTheDefaultTogether) {
+  uint64_t seed = reference::testSeed();
+  SCOPED_TRACE("TESSEL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  constexpr int64_t kContext = 64;
+  constexpr size_t kDefault = 48 * 1024;
+  rt::LoadOptions options;
+  options.maxBatch = 1;
+  options.maxContext = kContext;
+  const char *name = "dqk96_dv64_f16";
+  size_t staticBytes = 0;
+  tessel::rt::KernelInfo attention;
+  {
+    std::unique_ptr<rt::Artifact> one = loadArtifact(GetParam(), options);
+    const rt::AttentionKernel &k = *one->function(name);
+    attention = k.info().attention;
+    staticBytes = k.sharedBytesPerCta() - attention.dynamicSharedBytes(1);
+  }
+  ASSERT_GT(staticBytes, 16u) << "no static shared memory to straddle the limit with";
+  int64_t batch = 1;
+  while (attention.dynamicSharedBytes(batch) + staticBytes <= kDefault && batch < 100000)
+    ++batch;
+  ASSERT_LE(attention.dynamicSharedBytes(batch), kDefault);
+  options.maxBatch = batch;
+  std::unique_ptr<rt::Artifact> a = loadArtifact(GetParam(), options);
+  const rt::AttentionKernel &k = *a->function(name);
+  ASSERT_GT(k.sharedBytesPerCta(), kDefault);
+  std::uniform_int_distribution<int32_t> len(0, kContext);
+  std::vector<int32_t> lens(batch);
+  for (int32_t &l : lens)
+    l = len(rng);
+  lens.back() = kContext; // the last offset and length sit at the top of the array
+  Case c = makeCase(k, lens, kContext, rng);
+  Outcome o = run(k, c);
+  EXPECT_LE(o.error, toleranceFor(c.type)) << name << " B=" << batch;
+  EXPECT_EQ(o.status, 0u);
+}
+
+// Past the device's opt-in limit no launch could run: the load says so, naming the
+// kernel and the bytes, instead of failing at the first launch.
+TEST_P(VariantTest, SharedMemoryPastTheDeviceLimitFailsAtLoad) {
+  rt::LoadOptions options;
+  options.maxBatch = 40000; // 320 KB of offsets and lengths alone
+  options.maxContext = 16;
+  std::unique_ptr<rt::Artifact> a;
+  rt::Error e = rt::Artifact::load(artifactFiles(GetParam()).ptx,
+                                   artifactFiles(GetParam()).manifest, options, a);
+  ASSERT_TRUE(e) << "a 320 KB CTA loaded";
+  EXPECT_NE(e.message().find("_attention': needs "), std::string::npos) << e.message();
+  EXPECT_NE(e.message().find("shared memory per CTA at maxBatch 40000"),
+            std::string::npos)
+      << e.message();
+  EXPECT_NE(e.message().find("lower maxBatch"), std::string::npos) << e.message();
+}
+
 // The merge order is fixed: 20 launches give bitwise-identical outputs.
 TEST_P(VariantTest, RepeatedLaunchesAreBitwiseIdentical) {
   std::mt19937_64 rng(reference::testSeed());

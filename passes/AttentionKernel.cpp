@@ -1,10 +1,13 @@
 // The stream-K decode-attention kernel, written as MLIR.
 //
-// One CTA is one stream-K worker (block of abi::kBlockThreads threads, 4 warps). Per launch:
-//   1. every CTA prefix-sums the tile counts of the (clamped) context lengths into
-//      shared memory (runtime/schedule/StreamKSchedule.h, evaluated on the device);
+// One CTA is one stream-K worker (block of abi::kBlockThreads threads, 4 warps). Per
+// launch:
+//   1. every CTA prefix-sums the heads' spans (tiles of the clamped context lengths, plus
+//      one pad unit per non-empty head when B x Hkv >= the grid) into shared memory
+//      (runtime/schedule/StreamKSchedule.h, evaluated on the device);
 //   2. zero-fills the outputs of empty sequences (strided over CTAs);
-//   3. walks its contiguous tile range segment by segment. Per segment, each warp
+//   3. walks its contiguous range of units segment by segment (skipping a pad it starts
+//      in). Per segment, each warp
 //      streams a strided share of the tokens (16-byte loads, `unroll` steps in flight),
 //      keeping an online-softmax state for the GQA group's query heads; token groups of
 //      a warp are merged with shuffles, warps through shared memory;
@@ -130,7 +133,20 @@ void AttentionKernelEmitter::commonPrologue(bool ringFirst) {
   lensShared = kb.gep(offsetsShared, kb.i32(), kb.add(batch, kb.c32(1)));
 }
 
-/// offsets[0..B] and clamped lengths in shared memory; returns T (same in all threads).
+void AttentionKernelEmitter::setHeadPad(Value grid) {
+  // schedule::headPadFor: workers hold several heads once there are as many heads as
+  // workers, and each head's fixed costs are worth about a tile.
+  Value heads = kb.mul(batch, kb.c32(spec.kvHeads));
+  headPad = kb.select(kb.cmp(CmpIPredicate::sge, heads, grid), kb.c32(1), kb.c32(0));
+}
+
+Value AttentionKernelEmitter::headSpan(Value nt) {
+  return kb.add(nt,
+                kb.select(kb.cmp(CmpIPredicate::sgt, nt, kb.c32(0)), headPad, kb.c32(0)));
+}
+
+/// offsets[0..B] (of units: the heads' spans) and clamped lengths in shared memory;
+/// returns T, the units' total (same in all threads). Needs setHeadPad first.
 Value AttentionKernelEmitter::prefixSumTiles(bool reportClamps) {
   kb.ifThen(kb.cmp(CmpIPredicate::eq, tid, kb.c32(0)),
             [&] { kb.store(kb.c32(0), offsetsShared, 4); });
@@ -147,7 +163,8 @@ Value AttentionKernelEmitter::prefixSumTiles(bool reportClamps) {
           kb.ifThen(kb.andi(inBatch, kb.cmp(CmpIPredicate::ne, len, clamped)), [&] {
             kb.atomicOr(status, kb.c32(abi::kStatusLengthClamped));
           });
-        Value tiles = kb.mul(kb.c32(spec.kvHeads), kb.ceilDiv(clamped, spec.tile));
+        Value tiles =
+            kb.mul(kb.c32(spec.kvHeads), headSpan(kb.ceilDiv(clamped, spec.tile)));
         Value x = kb.select(inBatch, tiles, kb.c32(0));
         // Inclusive warp scan.
         for (int64_t off = 1; off < 32; off *= 2) {
@@ -374,6 +391,7 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
     NVVM::GriddepcontrolOp::create(b, NVVM::GridDepActionKind::launch_dependents);
   }
   commonPrologue(/*ringFirst=*/true);
+  setHeadPad(kb.gridDimX());
   Value total = prefixSumTiles(/*reportClamps=*/true);
   Value cta = kb.blockIdX(), grid = kb.gridDimX();
   zeroFillEmptySequences(cta, grid);
@@ -393,7 +411,7 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
   Value grp = kb.divu(lane, kb.c32(layout.lanesPerToken));
   Value sub = kb.remu(lane, kb.c32(layout.lanesPerToken));
 
-  // The trace counts the segments walked in a second loop-carried value.
+  // The trace counts the segments walked (with tiles) in a second loop-carried value.
   Values loopInit{begin};
   if (trace)
     loopInit.push_back(kb.c32(0));
@@ -402,55 +420,65 @@ void AttentionKernelEmitter::emitAttention(gpu::GPUFuncOp func) {
       [&](ValueRange t) { return kb.cmp(CmpIPredicate::slt, t[0], end); },
       [&](ValueRange tv) -> Values {
         Value t = tv[0];
-        Value firstSegment = trace ? kb.cmp(CmpIPredicate::eq, t, begin) : Value();
+        Value firstSegment =
+            trace ? kb.cmp(CmpIPredicate::eq, tv[1], kb.c32(0)) : Value();
         Value seq = findSequence(t);
         Value len = kb.load(kb.i32(), kb.gep(lensShared, kb.i32(), seq), 4);
         Value nt = kb.ceilDiv(len, spec.tile);
+        Value span = headSpan(nt);
         Value seqBegin = kb.load(kb.i32(), kb.gep(offsetsShared, kb.i32(), seq), 4);
         Value local = kb.sub(t, seqBegin);
-        Value kvHead = kb.divu(local, nt), tileInHead = kb.remu(local, nt);
-        Value headEnd = kb.add(kb.sub(t, tileInHead), nt);
-        Value segEnd = kb.mins(end, headEnd);
-        Value host = kb.cmp(CmpIPredicate::eq, tileInHead, kb.c32(0));
-        Value finishing = kb.cmp(CmpIPredicate::eq, segEnd, headEnd);
-        Value tokBegin = kb.mul(tileInHead, kb.c32(spec.tile));
-        Value tokEnd = kb.mins(
-            kb.mul(kb.add(tileInHead, kb.sub(segEnd, t)), kb.c32(spec.tile)), len);
+        Value kvHead = kb.divu(local, span), tileInHead = kb.remu(local, span);
+        Value headBegin = kb.sub(t, tileInHead);
+        Value tilesEnd = kb.add(headBegin, nt); // the head's pad follows its tiles
+        Value segEnd = kb.mins(end, kb.add(headBegin, span));
+        // Only a worker's first segment can start in a pad (the others start at a
+        // head's first tile); it has nothing to do.
+        Value hasTiles = kb.cmp(CmpIPredicate::slt, tileInHead, nt);
+        kb.ifThen(hasTiles, [&] {
+          Value realEnd = kb.mins(segEnd, tilesEnd);
+          Value host = kb.cmp(CmpIPredicate::eq, tileInHead, kb.c32(0));
+          Value finishing = kb.cmp(CmpIPredicate::eq, realEnd, tilesEnd);
+          Value tokBegin = kb.mul(tileInHead, kb.c32(spec.tile));
+          Value tokEnd = kb.mins(
+              kb.mul(kb.add(tileInHead, kb.sub(realEnd, t)), kb.c32(spec.tile)), len);
 
-        if (layout.tensorCores) {
-          streamSegmentMma(seq, kvHead, tokBegin, tokEnd);
-        } else {
-          Values st = streamSegment(seq, kvHead, tokBegin, tokEnd, grp, sub);
-          storeWarpState(mergeTokenGroups(st), grp, sub);
-        }
-        ElementState es = combineWarpStates();
-        if (trace)
-          kb.ifThen(firstSegment,
-                    [&] { traceStore(abi::kTraceStreamedCycles, clockCycles()); });
+          if (layout.tensorCores) {
+            streamSegmentMma(seq, kvHead, tokBegin, tokEnd);
+          } else {
+            Values st = streamSegment(seq, kvHead, tokBegin, tokEnd, grp, sub);
+            storeWarpState(mergeTokenGroups(st), grp, sub);
+          }
+          ElementState es = combineWarpStates();
+          if (trace)
+            kb.ifThen(firstSegment,
+                      [&] { traceStore(abi::kTraceStreamedCycles, clockCycles()); });
 
-        kb.ifElse(
-            kb.andi(host, finishing),
-            [&]() -> Values {
-              writeOutput(es, seq, kvHead);
-              return {};
-            },
-            [&]() -> Values {
-              // A split head: park this partial in the worker's slot (host: W + w,
-              // others: w). The separate fix-up's merge kernel takes it from there.
-              writeSlot(es, kb.select(host, kb.add(workers, cta), cta));
-              if (spec.inKernelFixup) {
-                Value headBegin = kb.sub(t, tileInHead);
-                Value hostWorker = kb.select(host, cta, workerOfTile(total, workers, headBegin));
-                Value last = workerOfTile(total, workers, kb.sub(headEnd, kb.c32(1)));
-                arriveAndMergeIfLast(hostWorker, last, seq, kvHead);
-              }
-              return {};
-            });
+          kb.ifElse(
+              kb.andi(host, finishing),
+              [&]() -> Values {
+                writeOutput(es, seq, kvHead);
+                return {};
+              },
+              [&]() -> Values {
+                // A split head: park this partial in the worker's slot (host: W + w,
+                // others: w). The separate fix-up's merge kernel takes it from there.
+                writeSlot(es, kb.select(host, kb.add(workers, cta), cta));
+                if (spec.inKernelFixup) {
+                  Value hostWorker =
+                      kb.select(host, cta, workerOfTile(total, workers, headBegin));
+                  Value last = workerOfTile(total, workers, kb.sub(tilesEnd, kb.c32(1)));
+                  arriveAndMergeIfLast(hostWorker, last, seq, kvHead);
+                }
+                return {};
+              });
+          if (trace)
+            kb.ifThen(firstSegment,
+                      [&] { traceStore(abi::kTraceFinishedCycles, clockCycles()); });
+        });
         if (!trace)
           return {segEnd};
-        kb.ifThen(firstSegment,
-                  [&] { traceStore(abi::kTraceFinishedCycles, clockCycles()); });
-        return {segEnd, kb.add(tv[1], kb.c32(1))};
+        return {segEnd, kb.add(tv[1], kb.select(hasTiles, kb.c32(1), kb.c32(0)))};
       });
   if (trace) {
     traceStore(abi::kTraceExitCycles, clockCycles());
@@ -472,6 +500,7 @@ void AttentionKernelEmitter::emitMerge(gpu::GPUFuncOp func) {
   maxLen = args[4];
   Value launched = args[5];
   commonPrologue(/*ringFirst=*/false);
+  setHeadPad(launched);
   Value total = prefixSumTiles(/*reportClamps=*/false);
   Value cta = kb.blockIdX();
   Value seq = kb.divu(cta, kb.c32(spec.kvHeads));
@@ -482,7 +511,7 @@ void AttentionKernelEmitter::emitMerge(gpu::GPUFuncOp func) {
     Value workers = kb.mins(launched, kb.maxs(total, kb.c32(1)));
     kb.ifThen(kb.cmp(CmpIPredicate::sgt, nt, kb.c32(0)), [&] {
       Value seqBegin = kb.load(kb.i32(), kb.gep(offsetsShared, kb.i32(), seq), 4);
-      Value headBegin = kb.add(seqBegin, kb.mul(kvHead, nt));
+      Value headBegin = kb.add(seqBegin, kb.mul(kvHead, headSpan(nt)));
       Value first = workerOfTile(total, workers, headBegin);
       Value last =
           workerOfTile(total, workers, kb.sub(kb.add(headBegin, nt), kb.c32(1)));

@@ -57,6 +57,7 @@ private:
   Value tid, lane, warp, batch, maxLen, lensGlobal, workspace, status, output;
   Value queryPtr, keyPtr, valuePtr;
   Value offsetsShared, lensShared; // i32 arrays in dynamic shared memory
+  Value headPad; // i32 0 or 1: pad units per non-empty head (setHeadPad)
   Value effectiveWorkers;          // min(grid, T) of this launch (attention kernel)
   Value traceRecord;               // i64 pointer to this CTA's trace record (tracePhases)
 
@@ -92,6 +93,11 @@ private:
   /// `ringFirst`: the attention kernel's dynamic shared memory starts with the K/V ring
   /// (abi::kvRingBytes), the tile offsets follow it.
   void commonPrologue(bool ringFirst);
+  /// schedule::headPadFor on the device: 1 when B x Hkv >= grid, else 0.
+  void setHeadPad(Value grid);
+  /// A head's units: its nt tiles and, when nt > 0, the pad
+  /// (schedule::TileSpace::headSpan).
+  Value headSpan(Value nt);
   Value prefixSumTiles(bool reportClamps);
   Value workerBegin(Value total, Value workers, Value w);
   Value workerOfTile(Value total, Value workers, Value t);

@@ -19,6 +19,9 @@ struct Measurement {
   int64_t workers = 0;
   Fixup fixup = Fixup::InKernel;
   GroupMerge merge = GroupMerge::LanesWhereLaidOut; // what the measured kernels did
+  // Whether the measured kernels padded heads (v38 on: headPadFor; the sweeps before
+  // split the tiles alone).
+  bool paddedHeads = true;
   double us = 0;
 };
 

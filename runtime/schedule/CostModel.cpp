@@ -233,8 +233,9 @@ Choice chooseConfig(const KernelShape &shape, const std::vector<DeviceModel> &de
   for (int64_t tile = 16; tile <= 512; tile *= 2) {
     double worst = 0;
     for (const ShapeClass &c : classes) {
-      TileSpace space = buildTileSpace(c.lens, tile, shape.kvHeads);
       for (const DeviceModel &device : devices) {
+        TileSpace space =
+            buildLaunchSpace(c.lens, tile, shape.kvHeads, device.capacity());
         double floor = floorMicros(space, shape, device);
         if (floor <= 0)
           continue;

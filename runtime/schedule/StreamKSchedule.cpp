@@ -8,16 +8,21 @@
 
 namespace tessel::schedule {
 
-TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t kvHeads) {
+TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t kvHeads,
+                         int64_t headPad) {
   if (tile <= 0)
     throw std::invalid_argument("stream-K tile must be positive, got " +
                                 std::to_string(tile));
   if (kvHeads <= 0)
     throw std::invalid_argument("KV head count must be positive, got " +
                                 std::to_string(kvHeads));
+  if (headPad != 0 && headPad != 1)
+    throw std::invalid_argument("head pad must be 0 or 1, got " +
+                                std::to_string(headPad));
   TileSpace space;
   space.tile = tile;
   space.kvHeads = kvHeads;
+  space.headPad = headPad;
   space.lens = lens;
   space.offsets.reserve(lens.size() + 1);
   space.offsets.push_back(0);
@@ -25,7 +30,8 @@ TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t
     if (lens[b] < 0)
       throw std::invalid_argument("context length of sequence " + std::to_string(b) +
                                   " is negative (" + std::to_string(lens[b]) + ")");
-    space.offsets.push_back(space.offsets.back() + kvHeads * tilesPerHead(lens[b], tile));
+    space.offsets.push_back(0);
+    space.offsets.back() = space.offsets[b] + kvHeads * space.headSpan(b);
   }
   return space;
 }
@@ -38,9 +44,9 @@ TileCoord locateTile(const TileSpace &space, int64_t t) {
   // The sequence is the last b with offsets[b] <= t (skipping empty sequences).
   auto it = std::upper_bound(space.offsets.begin(), space.offsets.end(), t);
   int64_t b = (it - space.offsets.begin()) - 1;
-  int64_t perHead = space.headTiles(b);
+  int64_t span = space.headSpan(b);
   int64_t local = t - space.offsets[b];
-  return {b, local / perHead, local % perHead};
+  return {b, local / span, local % span};
 }
 
 std::vector<Segment> workerSegments(const TileSpace &space, int64_t workers, int64_t w) {
@@ -50,17 +56,14 @@ std::vector<Segment> workerSegments(const TileSpace &space, int64_t workers, int
   int64_t end = workerBegin(total, workers, w + 1);
   while (t < end) {
     TileCoord c = locateTile(space, t);
-    int64_t perHead = space.headTiles(c.batch);
-    int64_t headEnd = t - c.tile + perHead; // global end of this head
-    int64_t segEnd = std::min(end, headEnd);
-    Segment s{w,
-              c.batch,
-              c.kvHead,
-              c.tile,
-              c.tile + (segEnd - t),
-              c.tile == 0,
-              segEnd == headEnd};
-    segments.push_back(s);
+    int64_t headBegin = t - c.tile;
+    int64_t tiles = space.headTiles(c.batch);
+    int64_t segEnd = std::min(end, headBegin + space.headSpan(c.batch));
+    if (c.tile < tiles) { // else the range starts in the head's pad: nothing to do
+      int64_t endTile = std::min(segEnd - headBegin, tiles);
+      segments.push_back(
+          {w, c.batch, c.kvHead, c.tile, endTile, c.tile == 0, endTile == tiles});
+    }
     t = segEnd;
   }
   return segments;
@@ -106,8 +109,9 @@ std::string checkInvariants(const TileSpace &space, int64_t workers) {
     err << "shares differ by " << maxShare - minShare;
     return err.str();
   }
-  // Coverage through segments: every tile of every head exactly once; at most one
-  // non-host segment per worker (its first); a non-finishing host is a worker's last.
+  // Coverage through segments: every tile of every head exactly once, no pad unit; at
+  // most one non-host segment per worker (its first); a non-finishing host is a
+  // worker's last.
   std::vector<int> seen(total, 0);
   for (int64_t w = 0; w < workers; ++w) {
     auto segs = workerSegments(space, workers, w);
@@ -131,11 +135,17 @@ std::string checkInvariants(const TileSpace &space, int64_t workers) {
       }
     }
   }
-  for (int64_t t = 0; t < total; ++t)
-    if (seen[t] != 1) {
-      err << "tile " << t << " covered " << seen[t] << " times";
-      return err.str();
-    }
+  for (int64_t b = 0; b < space.batch(); ++b)
+    for (int64_t g = 0; g < space.kvHeads; ++g)
+      for (int64_t u = 0; u < space.headSpan(b); ++u) {
+        int64_t t = space.headBegin(b, g) + u;
+        int expected = u < space.headTiles(b) ? 1 : 0;
+        if (seen[t] != expected) {
+          err << (expected ? "tile " : "pad unit ") << t << " covered " << seen[t]
+              << " times";
+          return err.str();
+        }
+      }
   // Contributors: exactly the workers whose ranges touch the head; the host is the
   // first of them and waits only on higher-numbered workers (no cycle is possible).
   for (int64_t b = 0; b < space.batch(); ++b)

@@ -7,10 +7,18 @@
 //
 // Terms:
 //   tile        `tile` consecutive KV tokens of one (sequence b, KV head g).
-//   T           sum_b Hkv * ceil(L_b / tile): all real tiles, ordered (b, g, tile index),
-//               tile index fastest.
+//   head pad    units of no tokens after each non-empty head's tiles: 1 when the batch
+//               has at least as many heads as workers (B x Hkv >= W launched), else 0
+//               (headPadFor). Workers then hold several heads each, and a head's fixed
+//               costs (its q, first ring stage, warp combine, output or slot) are worth
+//               about a tile: counting them keeps a worker of many short heads from
+//               ending last (H200, the skewed 64-sequence batch: -2.1..-3.0%).
+//   span        a head's tiles plus the pad: ceil(L_b / tile) + pad, or 0 when L_b = 0.
+//   T           sum_b Hkv * span_b: the units of all heads, ordered (b, g, unit), unit
+//               fastest; a head's real tiles are its first ceil(L_b / tile) units.
 //   worker      a persistent CTA; W workers split [0, T) into contiguous ranges whose
-//               lengths differ by at most one (LeanAttention's even split).
+//               lengths differ by at most one (LeanAttention's even split). A worker's
+//               pad units carry no work.
 //   segment     the part of one worker's range that falls in one (b, g) "head".
 //   host        the segment holding the head's first tile; it produces the output.
 //   finishing   the segment holding the head's last tile.
@@ -28,23 +36,41 @@ namespace tessel::schedule {
 /// ceil(len / tile); 0 for an empty sequence.
 inline int64_t tilesPerHead(int64_t len, int64_t tile) { return (len + tile - 1) / tile; }
 
-/// The tile iteration space of one batch: exclusive prefix sums of the tile counts.
+/// Pad units per non-empty head for a launch of `workers` CTAs over `batch` sequences
+/// (the device evaluates the same rule with its batch argument and grid size).
+inline int64_t headPadFor(int64_t batch, int64_t kvHeads, int64_t workers) {
+  return batch * kvHeads >= workers ? 1 : 0;
+}
+
+/// The iteration space of one batch: exclusive prefix sums of the heads' spans.
 struct TileSpace {
   int64_t tile = 0;
   int64_t kvHeads = 0;
+  int64_t headPad = 0;          // 0 or 1 (headPadFor)
   std::vector<int64_t> lens;    // L_b, as given (validated >= 0)
-  std::vector<int64_t> offsets; // B + 1 entries; offsets[b] = first tile of sequence b
+  std::vector<int64_t> offsets; // B + 1 entries; offsets[b] = first unit of sequence b
 
   int64_t batch() const { return static_cast<int64_t>(lens.size()); }
+  /// Units the workers split (tiles and pads).
   int64_t total() const { return offsets.back(); }
+  /// Real tiles of one head of sequence b.
   int64_t headTiles(int64_t b) const { return tilesPerHead(lens[b], tile); }
-  /// First global tile of head (b, g).
-  int64_t headBegin(int64_t b, int64_t g) const { return offsets[b] + g * headTiles(b); }
+  /// Units of one head of sequence b: its tiles and, when it has any, the pad.
+  int64_t headSpan(int64_t b) const {
+    int64_t n = headTiles(b);
+    return n > 0 ? n + headPad : 0;
+  }
+  /// First global unit (= its first tile) of head (b, g).
+  int64_t headBegin(int64_t b, int64_t g) const { return offsets[b] + g * headSpan(b); }
 };
 
-/// Builds the tile space; throws std::invalid_argument on tile <= 0, kvHeads <= 0 or a
-/// negative length.
-TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t kvHeads);
+/// Builds the space; throws std::invalid_argument on tile <= 0, kvHeads <= 0, a head
+/// pad other than 0 or 1, or a negative length.
+TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t kvHeads,
+                         int64_t headPad);
+/// The space a launch of `workers` CTAs uses: headPad = headPadFor(B, kvHeads, workers).
+inline TileSpace buildLaunchSpace(const std::vector<int64_t> &lens, int64_t tile,
+                                  int64_t kvHeads, int64_t workers);
 
 /// Number of workers actually used: requested clamped to [1, max(T, 1)].
 int64_t effectiveWorkers(int64_t total, int64_t requested);
@@ -69,13 +95,19 @@ inline int64_t workerOfTile(int64_t total, int64_t workers, int64_t t) {
   return high + (t - maxTiles * high) / (maxTiles - 1);
 }
 
-/// Position of a global tile.
+/// Position of a global unit.
 struct TileCoord {
   int64_t batch;
   int64_t kvHead;
-  int64_t tile; // index within its head
+  int64_t tile; // index within its head's span (>= headTiles: a pad unit)
 };
 TileCoord locateTile(const TileSpace &space, int64_t t);
+
+inline TileSpace buildLaunchSpace(const std::vector<int64_t> &lens, int64_t tile,
+                                  int64_t kvHeads, int64_t workers) {
+  return buildTileSpace(lens, tile, kvHeads,
+                        headPadFor(static_cast<int64_t>(lens.size()), kvHeads, workers));
+}
 
 /// One worker's work on one head.
 struct Segment {
@@ -88,7 +120,8 @@ struct Segment {
   bool finishing;    // holds the head's last tile
 };
 
-/// The segments of worker w, in the order the worker executes them (ascending tiles).
+/// The segments of worker w, in the order the worker executes them (ascending tiles);
+/// only segments with tiles (a range that starts in a head's pad skips it).
 std::vector<Segment> workerSegments(const TileSpace &space, int64_t workers, int64_t w);
 
 /// Workers contributing to head (b, g): [first, last]. Empty heads (L_b = 0) have no
@@ -187,10 +220,10 @@ inline int64_t groupSlot(int64_t workers, const Contributors &c, int64_t groupFi
 /// bytes.
 int64_t workspaceBytes(Fixup fixup, int64_t workers, int64_t group, int64_t vDim);
 
-/// Checks the partition invariants (every tile covered exactly once, shares differ by at
-/// most one, contributors consistent, only forward waits). Returns an empty string when
-/// they hold, else a description of the first violation. Used by tests and by
-/// debugging builds of the runtime.
+/// Checks the partition invariants (every tile covered exactly once and no pad unit used,
+/// shares differ by at most one, contributors consistent, only forward waits). Returns an
+/// empty string when they hold, else a description of the first violation. Used by tests
+/// and by debugging builds of the runtime.
 std::string checkInvariants(const TileSpace &space, int64_t workers);
 
 } // namespace tessel::schedule

@@ -407,6 +407,17 @@ TEST(FixupStrategies, InKernelAndSeparateAgreeBitwise) {
     Outcome x = run(a, c), y = run(b, c);
     EXPECT_LE(x.error, toleranceFor(c.type)) << name;
     EXPECT_EQ(x.raw, y.raw) << name << ": the two fix-ups differ";
+    // kMaxBatch sequences: B x Hkv >= 2048 workers for 8 KV heads, so both kernels pad
+    // the heads (schedule::headPadFor) and must agree on where each head begins.
+    std::uniform_int_distribution<int32_t> len(0, 1500);
+    std::vector<int32_t> many(kMaxBatch);
+    for (int32_t &l : many)
+      l = len(rng);
+    many[7] = 0;
+    Case d = makeCase(a, many, 1500, rng);
+    Outcome u = run(a, d), v = run(b, d);
+    EXPECT_LE(u.error, toleranceFor(d.type)) << name << " B=" << kMaxBatch;
+    EXPECT_EQ(u.raw, v.raw) << name << " B=" << kMaxBatch << ": the two fix-ups differ";
   }
 }
 
@@ -439,7 +450,8 @@ TEST(FixupStrategies, LaneMergedHeadsMatchTheReferenceAndAgreeBitwise) {
       // one per worker, so every head has n participants in one arrival group.
       int32_t len = static_cast<int32_t>((n - 1) * tile + tile / 2 + 1);
       std::vector<int64_t> lens64 = {len};
-      schedule::TileSpace space = schedule::buildTileSpace(lens64, tile, kvHeads);
+      schedule::TileSpace space =
+          schedule::buildLaunchSpace(lens64, tile, kvHeads, a.workers());
       int64_t workers = schedule::effectiveWorkers(space.total(), a.workers());
       schedule::Contributors head = schedule::headContributors(space, workers, 0, 0);
       ASSERT_EQ(head.count(), n) << name;
@@ -456,7 +468,9 @@ TEST(FixupStrategies, LaneMergedHeadsMatchTheReferenceAndAgreeBitwise) {
 // A --trace-phases build (prepare.sh: sm_90_in-kernel-trace) computes the same outputs
 // as the normal build bit for bit — the trace only adds thread 0's clock stores — and
 // writes one sane record per launched CTA: clocks that run forward, an SM id the device
-// has, and the segments the CPU schedule gives that worker.
+// has, and the segments the CPU schedule gives that worker — on a batch of few heads and
+// on one of more heads than workers, whose heads are padded (schedule::headPadFor; a
+// worker that starts in a pad skips it, and the segment count must agree).
 TEST(PhaseTrace, RecordsEveryCtaWithoutChangingTheOutput) {
   const std::string root = artifactsRoot();
   const std::string traced = root + "/sm_90_in-kernel-trace";
@@ -468,46 +482,61 @@ TEST(PhaseTrace, RecordsEveryCtaWithoutChangingTheOutput) {
   check(cuCtxGetDevice(&dev), "device");
   check(cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev), "SMs");
   std::mt19937_64 rng(reference::testSeed());
-  for (const char *name : {"llama_f16", "mha_d64_f16"}) {
-    const rt::AttentionKernel &t = *artifactFor(traced).function(name);
-    const rt::AttentionKernel &p = *artifactFor(plain).function(name);
-    ASSERT_EQ(t.workers(), p.workers()) << name;
-    std::vector<int32_t> lens = {5000, 0, 700, 129, 20000, 64};
-    Case c = makeCase(t, lens, 20000, rng);
-    Outcome x = run(t, c), y = run(p, c);
-    EXPECT_LE(x.error, toleranceFor(c.type)) << name;
-    EXPECT_EQ(x.raw, y.raw) << name << ": the trace changed the output";
-    std::vector<uint64_t> words;
-    rt::Error e = t.readTrace(words);
-    ASSERT_FALSE(e) << e.message();
-    ASSERT_EQ(words.size(), size_t(t.workers()) * tessel::abi::kTraceWords);
-    std::vector<int64_t> lens64(lens.begin(), lens.end());
-    schedule::TileSpace space = schedule::buildTileSpace(lens64, t.info().tile, t.info().kvHeads);
-    int64_t workers = schedule::effectiveWorkers(space.total(), t.workers());
-    for (int64_t w = 0; w < t.workers(); ++w) {
-      const uint64_t *r = &words[w * tessel::abi::kTraceWords];
-      SCOPED_TRACE(std::string(name) + " CTA " + std::to_string(w));
-      EXPECT_GT(r[tessel::abi::kTraceEntryGlobalNs], 0u);
-      EXPECT_LE(r[tessel::abi::kTraceEntryGlobalNs], r[tessel::abi::kTraceExitGlobalNs]);
-      EXPECT_LE(r[tessel::abi::kTraceEntryCycles], r[tessel::abi::kTracePrologueCycles]);
-      EXPECT_LE(r[tessel::abi::kTracePrologueCycles], r[tessel::abi::kTraceExitCycles]);
-      EXPECT_LT(int64_t(r[tessel::abi::kTraceInfo] & 0xffffffffu), sms);
-      size_t segments =
-          w < workers ? schedule::workerSegments(space, workers, w).size() : 0;
-      EXPECT_EQ(r[tessel::abi::kTraceInfo] >> 32, segments);
-      if (segments) {
-        EXPECT_LE(r[tessel::abi::kTracePrologueCycles], r[tessel::abi::kTraceStreamedCycles]);
-        EXPECT_LE(r[tessel::abi::kTraceStreamedCycles], r[tessel::abi::kTraceFinishedCycles]);
-        EXPECT_LE(r[tessel::abi::kTraceFinishedCycles], r[tessel::abi::kTraceExitCycles]);
+  std::vector<int32_t> manyHeads(48);
+  for (size_t b = 0; b < manyHeads.size(); ++b)
+    manyHeads[b] = b % 7 == 3 ? 0 : static_cast<int32_t>(64 << (b % 6)) + int32_t(b);
+  manyHeads[5] = 20000;
+  for (const char *name : {"llama_f16", "mha_d64_f16"})
+    for (const std::vector<int32_t> &lens :
+         {std::vector<int32_t>{5000, 0, 700, 129, 20000, 64}, manyHeads}) {
+      const rt::AttentionKernel &t = *artifactFor(traced).function(name);
+      const rt::AttentionKernel &p = *artifactFor(plain).function(name);
+      ASSERT_EQ(t.workers(), p.workers()) << name;
+      SCOPED_TRACE("B = " + std::to_string(lens.size()));
+      Case c = makeCase(t, lens, 20000, rng);
+      Outcome x = run(t, c), y = run(p, c);
+      EXPECT_LE(x.error, toleranceFor(c.type)) << name;
+      EXPECT_EQ(x.raw, y.raw) << name << ": the trace changed the output";
+      std::vector<uint64_t> words;
+      rt::Error e = t.readTrace(words);
+      ASSERT_FALSE(e) << e.message();
+      ASSERT_EQ(words.size(), size_t(t.workers()) * tessel::abi::kTraceWords);
+      std::vector<int64_t> lens64(lens.begin(), lens.end());
+      schedule::TileSpace space = schedule::buildLaunchSpace(
+          lens64, t.info().tile, t.info().kvHeads, t.workers());
+      EXPECT_EQ(space.headPad, lens.size() > 6 ? 1 : 0)
+          << "the case no longer tests pads";
+      int64_t workers = schedule::effectiveWorkers(space.total(), t.workers());
+      for (int64_t w = 0; w < t.workers(); ++w) {
+        const uint64_t *r = &words[w * tessel::abi::kTraceWords];
+        SCOPED_TRACE(std::string(name) + " CTA " + std::to_string(w));
+        EXPECT_GT(r[tessel::abi::kTraceEntryGlobalNs], 0u);
+        EXPECT_LE(r[tessel::abi::kTraceEntryGlobalNs],
+                  r[tessel::abi::kTraceExitGlobalNs]);
+        EXPECT_LE(r[tessel::abi::kTraceEntryCycles],
+                  r[tessel::abi::kTracePrologueCycles]);
+        EXPECT_LE(r[tessel::abi::kTracePrologueCycles], r[tessel::abi::kTraceExitCycles]);
+        EXPECT_LT(int64_t(r[tessel::abi::kTraceInfo] & 0xffffffffu), sms);
+        size_t segments =
+            w < workers ? schedule::workerSegments(space, workers, w).size() : 0;
+        EXPECT_EQ(r[tessel::abi::kTraceInfo] >> 32, segments);
+        if (segments) {
+          EXPECT_LE(r[tessel::abi::kTracePrologueCycles],
+                    r[tessel::abi::kTraceStreamedCycles]);
+          EXPECT_LE(r[tessel::abi::kTraceStreamedCycles],
+                    r[tessel::abi::kTraceFinishedCycles]);
+          EXPECT_LE(r[tessel::abi::kTraceFinishedCycles],
+                    r[tessel::abi::kTraceExitCycles]);
+        }
       }
+      rt::Error none = p.readTrace(words);
+      ASSERT_TRUE(none);
+      EXPECT_NE(none.message().find("kernel '" + p.info().attention.name + "'"),
+                std::string::npos)
+          << none.message();
+      EXPECT_NE(none.message().find("--trace-phases"), std::string::npos)
+          << none.message();
     }
-    rt::Error none = p.readTrace(words);
-    ASSERT_TRUE(none);
-    EXPECT_NE(none.message().find("kernel '" + p.info().attention.name + "'"),
-              std::string::npos)
-        << none.message();
-    EXPECT_NE(none.message().find("--trace-phases"), std::string::npos) << none.message();
-  }
 }
 
 // Programmatic dependent launch (sm_90 builds, LoadOptions::programmaticLaunch): each

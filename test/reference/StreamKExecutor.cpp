@@ -145,7 +145,8 @@ ExecutorResult executeStreamK(const AttentionProblem &p, const ExecutorOptions &
   if (opt.workers < 1)
     throw std::invalid_argument("stream-K executor: workers must be >= 1");
   std::vector<int64_t> lens(p.lens.begin(), p.lens.end());
-  schedule::TileSpace space = schedule::buildTileSpace(lens, opt.tile, p.kvHeads);
+  schedule::TileSpace space =
+      schedule::buildLaunchSpace(lens, opt.tile, p.kvHeads, opt.workers);
   int64_t workers = schedule::effectiveWorkers(space.total(), opt.workers);
 
   std::vector<int64_t> order = opt.workerOrder;

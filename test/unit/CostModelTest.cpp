@@ -16,7 +16,7 @@ TEST(CostModel, PredictionNeverBeatsTheFloor) {
   DeviceModel dev = DeviceModel::h100(llama8b());
   for (const ShapeClass &c : representativeClasses())
     for (int64_t tile : {16, 128, 512}) {
-      TileSpace s = buildTileSpace(c.lens, tile, 8);
+      TileSpace s = buildLaunchSpace(c.lens, tile, 8, dev.capacity());
       EXPECT_GE(predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::InKernel),
                 floorMicros(s, llama8b(), dev));
     }
@@ -24,7 +24,8 @@ TEST(CostModel, PredictionNeverBeatsTheFloor) {
 
 TEST(CostModel, SeparateFixupCostsASecondLaunch) {
   DeviceModel dev = DeviceModel::h100(llama8b());
-  TileSpace s = buildTileSpace({4096}, 128, 8); // 256 tiles over 264 workers: splits
+  TileSpace s =
+      buildLaunchSpace({4096}, 128, 8, dev.capacity()); // 256 tiles, 264 workers
   dev.fixupBatchUs = 0; // the fix-ups' merge rounds differ too (next test)
   double inKernel = predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::InKernel);
   double separate = predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::Separate);
@@ -38,7 +39,8 @@ TEST(CostModel, SkewedBatchBalancesByTiles) {
   std::vector<int64_t> lens;
   for (int i = 0; i < 64; ++i)
     lens.push_back(128 << (i % 9));
-  TileSpace s = buildTileSpace(lens, 128, 8);
+  TileSpace s = buildLaunchSpace(lens, 128, 8, dev.capacity()); // 512 heads: padded
+  EXPECT_EQ(s.headPad, 1);
   double t = predictMicros(s, llama8b(), dev, dev.capacity(), Fixup::InKernel);
   EXPECT_LT(t / floorMicros(s, llama8b(), dev), 1.3);
 }
@@ -60,7 +62,7 @@ TEST(CostModel, FixupChargesItsDependentMergeRounds) {
   // worker give C contributors per head.
   auto extra = [&](int64_t contributors, Fixup fixup,
                    GroupMerge merge = GroupMerge::LanesWhereLaidOut) {
-    TileSpace s = buildTileSpace({contributors * 64}, 64, 8);
+    TileSpace s = buildLaunchSpace({contributors * 64}, 64, 8, contributors * 8);
     ScheduleProfile p = profileSchedule(s, llama8b(), contributors * 8, merge);
     EXPECT_EQ(p.maxContributors, contributors);
     return predictMicros(p, dev, fixup) - predictMicros(p, noBatch, fixup);
@@ -82,7 +84,8 @@ TEST(CostModel, FixupChargesItsDependentMergeRounds) {
   // A state layout the lane merge cannot use (group 8 at Dv 128: two chunks per thread)
   // keeps the batches.
   KernelShape group8{64, 8, 128, 128, 2};
-  ScheduleProfile wide = profileSchedule(buildTileSpace({32 * 64}, 64, 8), group8, 264);
+  ScheduleProfile wide =
+      profileSchedule(buildLaunchSpace({32 * 64}, 64, 8, 264), group8, 264);
   EXPECT_FALSE(wide.laneMerges);
   EXPECT_EQ(wide.maxContributors, 32);
   EXPECT_EQ(extraMergeBatches(wide, Fixup::InKernel), 3);
@@ -177,8 +180,8 @@ TEST(Calibration, RecoversConstantsOnTheGrid) {
       m.shape = llama8b();
       m.tile = tile;
       m.workers = truth.capacity();
-      m.us = predictMicros(buildTileSpace(lens, tile, 8), llama8b(), truth, m.workers,
-                           Fixup::InKernel);
+      m.us = predictMicros(buildLaunchSpace(lens, tile, 8, m.workers), llama8b(), truth,
+                           m.workers, Fixup::InKernel);
       data.push_back(m);
     }
   Calibration c = calibrate(data, DeviceModel::h100(llama8b()));

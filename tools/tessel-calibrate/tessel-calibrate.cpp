@@ -1,15 +1,18 @@
 // tessel-calibrate: fits the stream-K cost model's constants to tessel-bench logs.
 //
 //   tessel-calibrate LOG... [--device h100|h200] [--group-merge lanes|lanes32|batches]
-//                    [--check]
+//                    [--head-pad batch|none] [--check]
 //
 // LOG: tessel-bench output (one JSON object per line; other lines are ignored), measured
 // on the --device (default h100), whose directly measured bandwidth and launch time the
 // fit keeps. Prints the fitted constants, each measurement beside its prediction, the
 // measured and predicted best tile per case, and the tile `chooseConfig` picks per kernel
-// shape under the fitted constants — one fit per kernel class (CostModel.h). --check
-// exits 1 unless each fit equals the device's DeviceModel for its class (lit tests run it
-// on the committed sweeps, so the constants cannot drift from the data).
+// shape under the fitted constants — one fit per kernel class (CostModel.h).
+// --group-merge and --head-pad say what the swept kernels did (their partial merges;
+// whether their partition padded heads, schedule::headPadFor: v38 on), so that each
+// measurement is profiled with the schedule it ran. --check exits 1 unless each fit
+// equals the device's DeviceModel for its class (lit tests run it on the committed
+// sweeps, so the constants cannot drift from the data).
 #include "runtime/schedule/Calibration.h"
 #include "runtime/schedule/LensSpec.h"
 
@@ -119,18 +122,21 @@ int main(int argc, char **argv) {
   std::vector<std::string> logs;
   bool check = false;
   std::string device = "h100";
-  // What the swept kernels did with groups of 17+ slots (CostModel.h, GroupMerge).
-  std::string groupMerge = "lanes";
+  // What the swept kernels did with groups of 17+ slots (CostModel.h, GroupMerge), and
+  // whether their partition padded heads.
+  std::string groupMerge = "lanes", headPad = "batch";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--check")
       check = true;
-    else if (arg == "--device" || arg == "--group-merge") {
+    else if (arg == "--device" || arg == "--group-merge" || arg == "--head-pad") {
       if (i + 1 >= argc) {
         std::fprintf(stderr, "tessel-calibrate: %s needs a value\n", arg.c_str());
         return 2;
       }
-      (arg == "--device" ? device : groupMerge) = argv[++i];
+      (arg == "--device"        ? device
+       : arg == "--group-merge" ? groupMerge
+                                : headPad) = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
       std::fprintf(stderr, "tessel-calibrate: unknown option '%s'\n", arg.c_str());
       return 2;
@@ -139,7 +145,8 @@ int main(int argc, char **argv) {
   }
   if (logs.empty()) {
     std::fprintf(stderr, "usage: tessel-calibrate LOG... [--device h100|h200] "
-                         "[--group-merge lanes|lanes32|batches] [--check]\n");
+                         "[--group-merge lanes|lanes32|batches] [--head-pad batch|none] "
+                         "[--check]\n");
     return 2;
   }
   const std::map<std::string, GroupMerge> merges = {
@@ -156,6 +163,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   const GroupMerge merge = chosen->second;
+  if (headPad != "batch" && headPad != "none") {
+    std::fprintf(stderr,
+                 "tessel-calibrate: --head-pad takes batch (kernels since v38) or none "
+                 "(before), got '%s'\n",
+                 headPad.c_str());
+    return 2;
+  }
   if (!isKnownDevice(device)) {
     std::fprintf(stderr, "tessel-calibrate: --device takes one of %s, got '%s'\n",
                  allKnownDevices().c_str(), device.c_str());
@@ -173,13 +187,16 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "tessel-calibrate: no measurements in the logs\n");
     return 1;
   }
-  for (Measurement &m : data)
+  for (Measurement &m : data) {
     m.merge = merge;
+    m.paddedHeads = headPad == "batch";
+  }
   const int64_t widestGroup =
       merge == GroupMerge::LanesWhereLaidOut ? kLaneMergeMax : kSingleGroupMax;
-  std::printf("groups of %lld..%lld slots merged %s\n\n", (long long)kLaneMergeMin,
-              (long long)widestGroup,
-              merge == GroupMerge::Batches ? "in batches" : "by lanes where laid out");
+  std::printf("groups of %lld..%lld slots merged %s; heads %s\n\n",
+              (long long)kLaneMergeMin, (long long)widestGroup,
+              merge == GroupMerge::Batches ? "in batches" : "by lanes where laid out",
+              headPad == "batch" ? "padded where B x Hkv >= workers" : "not padded");
   // The kernels' layout classes have different costs: one fit per class.
   std::map<KernelClass, std::vector<Measurement>> byClass;
   for (const Measurement &m : data)

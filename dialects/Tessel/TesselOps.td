@@ -173,10 +173,14 @@ def Tessel_SoftmaxFinalizeOp : Tessel_Op<"softmax_finalize", [Pure]> {
 def Tessel_TileSpaceOp : Tessel_Op<"tile_space", [Pure]> {
   let summary = "prefix sum of KV tiles over the real context lengths";
   let description = [{
-    `offsets[b] = sum_{j<b} Hkv * ceil(L_j / tile)` for `b` in `[0, B]`
-    (`B + 1` entries); `total = offsets[B]`, the stream-K iteration space `T`.
-    Tiles are ordered (b, kv head, tile), tile index fastest. Ragged batches
-    balance by construction because only real tiles are counted.
+    `offsets[b] = sum_{j<b} Hkv * span_j` for `b` in `[0, B]` (`B + 1`
+    entries); `total = offsets[B]`, the stream-K iteration space `T`. A head's
+    span is its `ceil(L_j / tile)` tiles, plus one pad unit of no tokens when it
+    has tiles and the launch has at most `B * Hkv` workers (the pad is decided with
+    the grid when the kernel runs: `schedule::headPadFor`; workers then hold
+    several heads, and the pad counts a head's fixed cost as a tile). Units are
+    ordered (b, kv head, unit), unit fastest, a head's tiles first. Ragged batches
+    balance by construction because only real tiles (and their heads) are counted.
   }];
   let arguments = (ins Tessel_I32Tensor:$context_lens, Tessel_PositiveI64Attr:$tile,
                        Tessel_PositiveI64Attr:$kv_heads);

@@ -30,7 +30,8 @@ def StreamK : Pass<"tessel-stream-k", "::mlir::func::FuncOp"> {
   let description = [{
     Matches the fold produced by `tessel-softmax-as-reduction` (identity init,
     partial + merge per tile, finalize) and replaces it by an explicit stream-K
-    schedule: `tessel.tile_space` (prefix sum of the real tiles),
+    schedule: `tessel.tile_space` (prefix sum of the heads' spans: real tiles,
+    and a pad unit each when the launch has at most B x Hkv workers),
     `tessel.launch_workers` and `tessel.stream_k_attention`. Because the merge is
     associative the tiles may be regrouped and re-tiled freely.
   }];

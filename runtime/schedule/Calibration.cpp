@@ -33,9 +33,9 @@ Calibration calibrate(const std::vector<Measurement> &data, const DeviceModel &b
   for (const Measurement &m : data) {
     if (!(m.us > 0))
       throw std::invalid_argument("calibrate: non-positive time for '" + m.label + "'");
-    int64_t pad = m.paddedHeads ? headPadFor(static_cast<int64_t>(m.lens.size()),
-                                             m.shape.kvHeads, m.workers)
-                                : 0;
+    int64_t pad = m.headPad ? *m.headPad
+                            : headPadFor(static_cast<int64_t>(m.lens.size()),
+                                         m.shape.kvHeads, m.workers);
     profiles.push_back(
         profileSchedule(buildTileSpace(m.lens, m.tile, m.shape.kvHeads, pad), m.shape,
                         m.workers, m.merge));

@@ -5,6 +5,7 @@
 
 #include "runtime/schedule/CostModel.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,9 @@ struct Measurement {
   int64_t workers = 0;
   Fixup fixup = Fixup::InKernel;
   GroupMerge merge = GroupMerge::LanesWhereLaidOut; // what the measured kernels did
-  // Whether the measured kernels padded heads (v38 on: headPadFor; the sweeps before
-  // split the tiles alone).
-  bool paddedHeads = true;
+  // The head pad the measured launch used (tessel-bench's `head_pad`, or 0 for kernels
+  // before v38); unset: the rule of the current kernels (headPadFor).
+  std::optional<int64_t> headPad;
   double us = 0;
 };
 

@@ -20,6 +20,7 @@
 //
 // A case line is `FUNCTION LENS`, LENS a comma list of `L` or `NxL` (N sequences of L).
 #include "runtime/Runtime.h"
+#include "runtime/schedule/StreamKSchedule.h"
 #include "test/device/DeviceSupport.h"
 #include "tools/tessel-bench/BenchOptions.h"
 #include "tools/tessel-bench/TraceSummary.h"
@@ -195,13 +196,16 @@ int main(int argc, char **argv) {
         "{\"function\": \"%s\", \"batch\": %zu, \"lens\": \"%s\", \"q_heads\": %lld, "
         "\"kv_heads\": %lld, \"qk_dim\": %lld, \"v_dim\": %lld, "
         "\"element_bytes\": %lld, \"fixup\": \"%s\", \"tile\": %lld, "
-        "\"workers\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": %.1f, "
+        "\"workers\": %lld, \"head_pad\": %lld, \"pdl\": %s, \"l2\": \"%s\", \"kv_mib\": "
+        "%.1f, "
         "\"us\": %.2f, "
         "\"tbps\": %.3f%s%s%s%s}\n",
         c.function.c_str(), c.lens.size(), c.lensText.c_str(), (long long)info.qHeads,
         (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
         (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
         (long long)info.tile, (long long)k->workers(),
+        (long long)schedule::headPadFor(static_cast<int64_t>(c.lens.size()), info.kvHeads,
+                                        k->workers()),
         k->programmaticLaunchEnabled() ? "true" : "false",
         options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
         r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str(),

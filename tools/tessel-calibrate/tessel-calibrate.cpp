@@ -9,8 +9,9 @@
 // measured and predicted best tile per case, and the tile `chooseConfig` picks per kernel
 // shape under the fitted constants — one fit per kernel class (CostModel.h).
 // --group-merge and --head-pad say what the swept kernels did (their partial merges;
-// whether their partition padded heads, schedule::headPadFor: v38 on), so that each
-// measurement is profiled with the schedule it ran. --check exits 1 unless each fit
+// whether their partition padded heads, schedule::headPadFor: v38 on; a log line's own
+// `head_pad`, which tessel-bench writes since v38, wins), so that each measurement is
+// profiled with the schedule it ran. --check exits 1 unless each fit
 // equals the device's DeviceModel for its class (lit tests run it on the committed
 // sweeps, so the constants cannot drift from the data).
 #include "runtime/schedule/Calibration.h"
@@ -56,6 +57,8 @@ bool readLog(const std::string &path, std::vector<Measurement> &out, std::string
       m.fixup = j.at("fixup").get<std::string>() == "separate" ? Fixup::Separate
                                                                 : Fixup::InKernel;
       m.us = j.at("us").get<double>();
+      if (j.contains("head_pad")) // tessel-bench since v38 logs the pad it ran
+        m.headPad = j.at("head_pad").get<int64_t>();
       if (m.tile <= 0 || m.workers <= 0 || m.shape.kvHeads <= 0 || !(m.us > 0)) {
         error = where + ": non-positive tile, workers, kv_heads or time";
         return false;
@@ -189,7 +192,8 @@ int main(int argc, char **argv) {
   }
   for (Measurement &m : data) {
     m.merge = merge;
-    m.paddedHeads = headPad == "batch";
+    if (!m.headPad && headPad == "none")
+      m.headPad = 0; // a log without head_pad, from kernels before v38
   }
   const int64_t widestGroup =
       merge == GroupMerge::LanesWhereLaidOut ? kLaneMergeMax : kSingleGroupMax;

@@ -7,10 +7,10 @@
 //      (runtime/schedule/StreamKSchedule.h, evaluated on the device);
 //   2. zero-fills the outputs of empty sequences (strided over CTAs);
 //   3. walks its contiguous range of units segment by segment (skipping a pad it starts
-//      in). Per segment, each warp
-//      streams a strided share of the tokens (16-byte loads, `unroll` steps in flight),
-//      keeping an online-softmax state for the GQA group's query heads; token groups of
-//      a warp are merged with shuffles, warps through shared memory;
+//      in). Per segment, each warp streams a strided share of the tokens (16-byte loads,
+//      `unroll` steps in flight), keeping an online-softmax state for the GQA group's
+//      query heads; token groups of a warp are merged with shuffles, warps through
+//      shared memory;
 //   4. finishes by role: host+finishing writes the output; every other segment parks
 //      its state in its workspace slot. in_kernel: it then adds 1 (acq_rel) to its
 //      arrival group's counter; the group's last arrival merges the group, and the last

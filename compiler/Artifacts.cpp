@@ -124,6 +124,11 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
         {"v_dim", plan.getVDim()},
         {"scale", plan.getScale().convertToDouble()},
         {"tile", plan.getTile()},
+        // How the kernels partition the work (docs/ARCHITECTURE.md): since v38 one pad
+        // unit per non-empty head when batch x kv_heads >= the grid
+        // (schedule::headPadFor). Informational: it tells logs and the cost-model fit
+        // which schedule ran.
+        {"head_pad", "heads_ge_workers"},
         {"fixup", inKernel ? "in_kernel" : "separate"},
         {"static_batch", plan.getStaticBatch() ? llvm::json::Value(*plan.getStaticBatch())
                                                : llvm::json::Value(nullptr)},
@@ -146,11 +151,12 @@ std::string buildManifest(ModuleOp module, const CompileOptions &options,
                  {"zero_before_first_launch", true},
                  {"zero_before_each_launch", false},
                  {"note", "flags are reset by the kernel that consumes them"}},
-             llvm::json::Object{{"name", "status"},
-                                {"bytes", 4},
-                                {"zero_before_first_launch", true},
-                                {"bits", llvm::json::Object{
-                                             {"length_clamped", abi::kStatusLengthClamped}}}}}},
+             llvm::json::Object{
+                 {"name", "status"},
+                 {"bytes", 4},
+                 {"zero_before_first_launch", true},
+                 {"bits",
+                  llvm::json::Object{{"length_clamped", abi::kStatusLengthClamped}}}}}},
     };
     functions.push_back(std::move(function));
   });

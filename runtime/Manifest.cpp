@@ -138,6 +138,13 @@ std::optional<Manifest> parseManifest(const std::string &text, std::string &erro
       if (fixup != "in_kernel" && fixup != "separate")
         throw ParseError{where + ": unknown fixup '" + fixup + "'"};
       a.inKernelFixup = fixup == "in_kernel";
+      if (f.contains("head_pad")) {
+        std::string pad = stringField(f, "head_pad", where);
+        if (pad != "heads_ge_workers" && pad != "none")
+          throw ParseError{where + ": unknown head_pad '" + pad +
+                           "' (expected heads_ge_workers or none)"};
+        a.padsHeads = pad == "heads_ge_workers";
+      }
       a.staticBatch = optionalInt(f, "static_batch", where);
       a.staticMaxLen = optionalInt(f, "static_max_len", where);
       const json &kernels = field(f, "kernels", where);

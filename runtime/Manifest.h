@@ -36,6 +36,9 @@ struct AttentionInfo {
   std::string elementType; // "f16" | "bf16" | "f32"
   int64_t qHeads = 0, kvHeads = 0, qkDim = 0, vDim = 0, tile = 0;
   bool inKernelFixup = true;
+  /// The kernels pad heads (schedule::headPadFor; manifest `head_pad` =
+  /// "heads_ge_workers", tesselc since v38); false: "none" or absent (older artifacts).
+  bool padsHeads = false;
   std::optional<int64_t> staticBatch, staticMaxLen;
   KernelInfo attention;
   std::optional<KernelInfo> merge;

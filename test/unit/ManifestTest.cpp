@@ -42,6 +42,7 @@ TEST(Manifest, ReadsWhatTesselcWrites) {
   EXPECT_EQ(f16.kvHeads, 8);
   EXPECT_EQ(f16.group(), 4);
   EXPECT_TRUE(f16.inKernelFixup);
+  EXPECT_TRUE(f16.padsHeads); // tesselc since v38
   EXPECT_FALSE(f16.merge.has_value());
   EXPECT_FALSE(f16.staticBatch.has_value());
   EXPECT_EQ(f16.attention.params.size(), 9u);
@@ -53,6 +54,19 @@ TEST(Manifest, ReadsWhatTesselcWrites) {
   EXPECT_EQ(f16.attention.dynamicSharedBytes(1), 65536 + 16);
   EXPECT_EQ(f16.attention.dynamicSharedBytes(8192), 65536 + (2 * 8192 + 1) * 4 + 12);
   EXPECT_EQ(m->functions[1].elementType, "bf16");
+}
+
+// A manifest from before v38 has no head_pad: its kernels split the tiles alone.
+TEST(Manifest, AbsentHeadPadMeansUnpadded) {
+  std::string good = readFile(TESSEL_EXAMPLE_MANIFEST);
+  std::string error;
+  auto old =
+      parseManifest(replaceOnce(good, "\"head_pad\": \"heads_ge_workers\",", ""), error);
+  ASSERT_TRUE(old.has_value()) << error;
+  EXPECT_FALSE(old->functions[0].padsHeads);
+  auto none = parseManifest(replaceOnce(good, "\"heads_ge_workers\"", "\"none\""), error);
+  ASSERT_TRUE(none.has_value()) << error;
+  EXPECT_FALSE(none->functions[0].padsHeads);
 }
 
 TEST(Manifest, RejectsBrokenManifestsWithTheField) {
@@ -67,6 +81,11 @@ TEST(Manifest, RejectsBrokenManifestsWithTheField) {
        "inconsistent head counts"},
       {replaceOnce(good, "\"fixup\": \"in_kernel\"", "\"fixup\": \"eager\""),
        "unknown fixup 'eager'"},
+      {replaceOnce(good, "\"head_pad\": \"heads_ge_workers\"",
+                   "\"head_pad\": \"always\""),
+       "unknown head_pad 'always' (expected heads_ge_workers or none)"},
+      {replaceOnce(good, "\"head_pad\": \"heads_ge_workers\"", "\"head_pad\": 1"),
+       "field 'head_pad' must be a string"},
       {replaceOnce(good, "\"name\": \"max_len\"", "\"name\": \"nmax\""),
        "parameters differ from this runtime's ABI"},
       {replaceOnce(good, "\"format\": \"tessel-manifest\"", "\"format\": \"other\""),

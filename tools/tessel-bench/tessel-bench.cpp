@@ -204,8 +204,11 @@ int main(int argc, char **argv) {
         (long long)info.kvHeads, (long long)info.qkDim, (long long)info.vDim,
         (long long)info.elementBytes(), info.inKernelFixup ? "in_kernel" : "separate",
         (long long)info.tile, (long long)k->workers(),
-        (long long)schedule::headPadFor(static_cast<int64_t>(c.lens.size()), info.kvHeads,
-                                        k->workers()),
+        // What the kernels ran: the manifest says whether they pad heads.
+        (long long)(info.padsHeads
+                        ? schedule::headPadFor(static_cast<int64_t>(c.lens.size()),
+                                               info.kvHeads, k->workers())
+                        : 0),
         k->programmaticLaunchEnabled() ? "true" : "false",
         options.warmL2 ? "warm" : "cold", r.kvMiB, r.us, r.tbps,
         r.trace.empty() ? "" : ", \"trace\": ", r.trace.c_str(),

@@ -112,6 +112,7 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
     // dynamic part pass it must opt in even when the dynamic part alone does not (the
     // d96 ring kernel of the device tests at maxBatch 342..1023); past the device's
     // opt-in limit no launch could run, which is said here rather than at launch.
+    // `sharedPerCta`, where given, receives the CTA's static + dynamic bytes.
     auto loadFunction = [&](CUfunction *f, const KernelInfo &kernel,
                             size_t *sharedPerCta) -> Error {
       const std::string label = "kernel '" + kernel.name + "'";
@@ -130,14 +131,14 @@ Error Artifact::loadEmbedded(const std::string &ptx, const std::string &manifest
       if (perCta > kDefaultSharedPerCta)
         TESSEL_CU(label, cuFuncSetAttribute(*f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                                             static_cast<int>(bytes)));
-      *sharedPerCta = perCta;
+      if (sharedPerCta)
+        *sharedPerCta = perCta;
       return Error();
     };
     if (Error e = loadFunction(&k->attention, info.attention, &k->sharedPerCta))
       return e;
-    size_t mergeShared = 0;
     if (info.merge)
-      if (Error e = loadFunction(&k->merge, *info.merge, &mergeShared))
+      if (Error e = loadFunction(&k->merge, *info.merge, nullptr))
         return e;
     size_t smem = info.attention.dynamicSharedBytes(options.maxBatch);
     int perSm = 0;

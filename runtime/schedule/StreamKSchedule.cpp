@@ -30,8 +30,7 @@ TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t
     if (lens[b] < 0)
       throw std::invalid_argument("context length of sequence " + std::to_string(b) +
                                   " is negative (" + std::to_string(lens[b]) + ")");
-    space.offsets.push_back(0);
-    space.offsets.back() = space.offsets[b] + kvHeads * space.headSpan(b);
+    space.offsets.push_back(space.offsets[b] + kvHeads * space.headSpan(b));
   }
   return space;
 }

@@ -70,7 +70,10 @@ TileSpace buildTileSpace(const std::vector<int64_t> &lens, int64_t tile, int64_t
                          int64_t headPad);
 /// The space a launch of `workers` CTAs uses: headPad = headPadFor(B, kvHeads, workers).
 inline TileSpace buildLaunchSpace(const std::vector<int64_t> &lens, int64_t tile,
-                                  int64_t kvHeads, int64_t workers);
+                                  int64_t kvHeads, int64_t workers) {
+  return buildTileSpace(lens, tile, kvHeads,
+                        headPadFor(static_cast<int64_t>(lens.size()), kvHeads, workers));
+}
 
 /// Number of workers actually used: requested clamped to [1, max(T, 1)].
 int64_t effectiveWorkers(int64_t total, int64_t requested);
@@ -102,12 +105,6 @@ struct TileCoord {
   int64_t tile; // index within its head's span (>= headTiles: a pad unit)
 };
 TileCoord locateTile(const TileSpace &space, int64_t t);
-
-inline TileSpace buildLaunchSpace(const std::vector<int64_t> &lens, int64_t tile,
-                                  int64_t kvHeads, int64_t workers) {
-  return buildTileSpace(lens, tile, kvHeads,
-                        headPadFor(static_cast<int64_t>(lens.size()), kvHeads, workers));
-}
 
 /// One worker's work on one head.
 struct Segment {

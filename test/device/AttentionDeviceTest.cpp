@@ -287,8 +287,8 @@ TEST_P(VariantTest, SharedMemoryPastTheDeviceLimitFailsAtLoad) {
   options.maxBatch = 40000; // 320 KB of offsets and lengths alone
   options.maxContext = 16;
   std::unique_ptr<rt::Artifact> a;
-  rt::Error e = rt::Artifact::load(artifactFiles(GetParam()).ptx,
-                                   artifactFiles(GetParam()).manifest, options, a);
+  ArtifactFiles files = artifactFiles(GetParam());
+  rt::Error e = rt::Artifact::load(files.ptx, files.manifest, options, a);
   ASSERT_TRUE(e) << "a 320 KB CTA loaded";
   EXPECT_NE(e.message().find("_attention': needs "), std::string::npos) << e.message();
   EXPECT_NE(e.message().find("shared memory per CTA at maxBatch 40000"),
